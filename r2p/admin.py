@@ -1,0 +1,63 @@
+"""The admin site: accounts and roles for administrators; the audit trail read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from r2p import services
+from r2p.models import AuditEvent, User
+
+admin.site.site_header = "r2p administration"
+admin.site.site_title = "r2p administration"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "get_full_name", "role", "clearance", "member_state", "is_active")
+    list_filter = ("groups", "clearance", "is_active")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "email")}),
+        (
+            _("Role and clearance"),
+            {"fields": ("groups", "clearance", "member_state", "organisation")},
+        ),
+        (_("Status"), {"fields": ("is_active", "is_staff", "last_login", "date_joined")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+    filter_horizontal = ("groups",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._changed = list(form.changed_data)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        services.user_changes_record(
+            user=obj,
+            changed_fields=getattr(self, "_changed", []),
+            actor=request.user,
+            roles=[g.name for g in obj.groups.all()],
+        )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("id", "occurred_at", "actor_username", "action", "object_type", "object_id")
+    list_filter = ("action",)
+    search_fields = ("actor_username", "object_id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

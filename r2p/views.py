@@ -1,0 +1,154 @@
+"""HTML pages of the shared core, and the health endpoints."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from r2p import selectors, services
+from r2p.models import Classification
+from r2p.navigation import sections_for
+from r2p.pagination import keyset_page
+from r2p.roles import ROLES_BY_NAME
+
+logger = logging.getLogger(__name__)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    roles = [ROLES_BY_NAME[name] for name in user.role_names if name in ROLES_BY_NAME]
+    return render(
+        request,
+        "r2p/home.html",
+        {
+            "page_classification": Classification.PUBLIC,
+            "roles": roles,
+            "sections": [s for s in sections_for(user) if s.url_name != "home"],
+            "activity": selectors.user_recent_activity(user=user, limit=15),
+        },
+    )
+
+
+@login_required
+@permission_required("r2p.view_auditevent", raise_exception=True)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    queryset, filterset = selectors.audit_event_list(filters=request.GET.dict())
+    page = keyset_page(queryset, request.GET, size=50)
+    return render(
+        request,
+        "r2p/audit_list.html",
+        {
+            # Usernames, addresses and object references of classified records: internal.
+            "page_classification": Classification.CONFIDENTIAL,
+            "filterset": filterset,
+            "page": page,
+            "last_verification": selectors.audit_last_verification(),
+        },
+    )
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["expired"] = self.request.GET.get("expired") == "1"
+        return context
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_change_record(user=self.request.user)
+        messages.success(self.request, "Your password was changed.")
+        return response
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is alive and serving requests; nothing else is checked."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:
+        logger.warning("readyz: database unreachable: %s", exc)
+        return "the database does not answer"
+    return None
+
+
+def _check_redis() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        logger.warning("readyz: redis unreachable: %s", exc)
+        return "Redis does not answer"
+    return None
+
+
+def _check_worker() -> str | None:
+    from r2p.celery import app
+
+    try:
+        replies = app.control.ping(timeout=settings.READYZ_WORKER_TIMEOUT)
+    except Exception as exc:
+        logger.warning("readyz: worker ping failed: %s", exc)
+        return "the worker could not be reached through the broker"
+    if not replies:
+        return f"no worker answered within {settings.READYZ_WORKER_TIMEOUT:g} s"
+    return None
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready to do real work: the database, Redis, and at least one Celery worker answer."""
+    checks = {"database": _check_database(), "redis": _check_redis()}
+    checks["worker"] = _check_worker() if checks["redis"] is None else "Redis does not answer"
+    failing = {name: problem for name, problem in checks.items() if problem}
+    body = {
+        "status": "ok" if not failing else "unavailable",
+        "checks": {name: (problem or "ok") for name, problem in checks.items()},
+    }
+    return JsonResponse(body, status=503 if failing else 200)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        services.audit_record(
+            action="access.denied", actor=user, summary={"path": request.path[:200]}
+        )
+    return render(request, "403.html", status=403)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    # No context processors' queries and no request data: the database may be what failed.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render({}), status=500)
