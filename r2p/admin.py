@@ -4,17 +4,41 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from r2p import services
 from r2p.models import AuditEvent, User
+from r2p.roles import ROLES_BY_NAME
 
 admin.site.site_header = "r2p administration"
 admin.site.site_title = "r2p administration"
 
 
+class UserAdminForm(UserChangeForm):
+    """The same rules as `r2p_user create`: one role, and the fields that role needs."""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        groups = list(data.get("groups") or [])
+        if len(groups) != 1 or groups[0].name not in ROLES_BY_NAME:
+            self.add_error("groups", "Choose exactly one role.")
+            return data
+        data["member_state"] = (data.get("member_state") or "").strip().upper()
+        problems = services.user_fields_validate(
+            role=ROLES_BY_NAME[groups[0].name],
+            member_state=data["member_state"],
+            organisation=data.get("organisation") or "",
+        )
+        for field, messages in problems.items():
+            for message in messages:
+                self.add_error(field, message)
+        return data
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserAdminForm
     list_display = ("username", "get_full_name", "role", "clearance", "member_state", "is_active")
     list_filter = ("groups", "clearance", "is_active")
     fieldsets = (
@@ -40,6 +64,7 @@ class UserAdmin(DjangoUserAdmin):
         super().save_related(request, form, formsets, change)
         obj = form.instance
         services.user_changes_record(
+            created=not change,
             user=obj,
             changed_fields=getattr(self, "_changed", []),
             actor=request.user,

@@ -1,4 +1,7 @@
-"""The building blocks every app's API uses: authentication, throttling, pagination.
+"""The building blocks every app's API uses: throttling and pagination.
+
+Authentication is django-rest-knox's: tokens stored as hashes, expiring, revocable,
+sent as `Authorization: Token <key>`.
 
 Kept apart from r2p/apis.py because settings name these classes, and DRF imports them while it
 is itself being imported.
@@ -6,14 +9,9 @@ is itself being imported.
 
 from __future__ import annotations
 
-from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.models import AuthToken
 from rest_framework import pagination
 from rest_framework.throttling import SimpleRateThrottle
-
-
-class TokenAuthentication(KnoxTokenAuthentication):
-    """Knox tokens: stored as hashes, expiring, revocable. `Authorization: Token <key>`."""
 
 
 class PerTokenRateThrottle(SimpleRateThrottle):

@@ -176,9 +176,10 @@ def audit_chain_verify() -> AuditChainReport:
 # --- Accounts ---------------------------------------------------------------------------------
 
 
-def _user_fields_validate(
-    *, role: Role, clearance: Classification, member_state: str, organisation: str
+def user_fields_validate(
+    *, role: Role, member_state: str, organisation: str
 ) -> dict[str, list[str]]:
+    """The rules tying a role to its other fields; problems by field name (empty if none)."""
     errors: dict[str, list[str]] = {}
     if role.slug == "liaison":
         if not member_state:
@@ -221,9 +222,7 @@ def user_create(
         level = Classification.PUBLIC
     member_state = member_state.strip().upper()
     errors.update(
-        _user_fields_validate(
-            role=role_obj, clearance=level, member_state=member_state, organisation=organisation
-        )
+        user_fields_validate(role=role_obj, member_state=member_state, organisation=organisation)
     )
     username = username.strip()
     if not username:
@@ -255,26 +254,36 @@ def user_create(
             actor=created_by,
             target=user,
             summary={
-                "username": user.username,
-                "role": role_obj.name,
-                "clearance": level.label,
-                "member_state": member_state,
-                "organisation": user.organisation,
+                key: value
+                for key, value in {
+                    "username": user.username,
+                    "role": role_obj.name,
+                    "clearance": level.label,
+                    "member_state": member_state,
+                    "organisation": user.organisation,
+                }.items()
+                if value
             },
         )
     return user
 
 
 def user_changes_record(
-    *, user: User, changed_fields: list[str], actor: User | None, roles: list[str] | None = None
+    *,
+    user: User,
+    changed_fields: list[str],
+    actor: User | None,
+    roles: list[str] | None = None,
+    created: bool = False,
 ) -> None:
-    """Audit a change made through the admin site: which fields, and the new role set."""
+    """Audit an account created or changed in the admin site: which fields, and its roles."""
     summary: dict[str, Any] = {"changed": sorted(f for f in changed_fields if f != "password")}
     if "password" in changed_fields:
         summary["password_changed"] = True
     if roles is not None:
         summary["roles"] = sorted(roles)
-    audit_record(action="user.change", actor=actor, target=user, summary=summary)
+    action = "user.create" if created else "user.change"
+    audit_record(action=action, actor=actor, target=user, summary=summary)
 
 
 def password_change_record(*, user: User) -> None:
