@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
 from r2p import services
 from r2p.models import AuditEvent, User
@@ -86,3 +87,30 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Tokens are issued with `manage.py r2p_token create`, which prints the key once. Here an
+# administrator sees them by their public prefix and revokes them, through the audited service.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(admin.ModelAdmin):
+    list_display = ("token_key", "user", "created", "expiry")
+    list_select_related = ("user",)
+    search_fields = ("token_key", "user__username")
+    fields = ("token_key", "user", "created", "expiry")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        services.token_revoke(token_key=obj.token_key, revoked_by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for token_key in queryset.values_list("token_key", flat=True):
+            services.token_revoke(token_key=token_key, revoked_by=request.user)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from knox.models import AuthToken
-from rest_framework import serializers
+from rest_framework import generics, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from r2p import services
-from r2p.models import Classification
+from r2p import selectors, services
+from r2p.errors import ApplicationValidationError
+from r2p.models import AuditEvent, Classification
+from r2p.rest import CursorPagination
 
 
 class MeApi(APIView):
+    @extend_schema_serializer(component_name="Me")
     class OutputSerializer(serializers.Serializer):
         username = serializers.CharField()
         full_name = serializers.CharField()
@@ -47,10 +50,42 @@ class TokenRevokeApi(APIView):
     @extend_schema(request=None, responses={204: None}, summary="Revoke the calling token")
     def post(self, request: Request) -> Response:
         if not isinstance(request.auth, AuthToken):
-            from r2p.errors import ApplicationValidationError
-
             raise ApplicationValidationError(
                 {"authorization": ["Only a request made with a token can revoke it."]}
             )
         services.token_revoke(token_key=request.auth.token_key, revoked_by=request.user)
         return Response(status=204)
+
+
+class AuditEventListApi(generics.ListAPIView):
+    """The audit trail for auditors' tools: the same filters as the page, newest first."""
+
+    class CanReadAuditTrail(permissions.BasePermission):
+        def has_permission(self, request, view) -> bool:
+            return request.user.has_perm("r2p.view_auditevent")
+
+    @extend_schema_serializer(component_name="AuditEvent")
+    class OutputSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = AuditEvent
+            fields = [
+                "id",
+                "occurred_at",
+                "actor_username",
+                "action",
+                "object_type",
+                "object_id",
+                "summary",
+                "request_id",
+                "ip_address",
+                "prev_hash",
+                "hash",
+            ]
+
+    permission_classes = [permissions.IsAuthenticated, CanReadAuditTrail]
+    serializer_class = OutputSerializer
+    filterset_class = selectors.AuditEventFilter
+    pagination_class = CursorPagination
+
+    def get_queryset(self):
+        return AuditEvent.objects.all()

@@ -27,6 +27,11 @@ REDIS_DIR = DATA_DIR / "redis"
 DATABASE_NAME = "r2p"
 
 
+# Which services this process started (rather than found running): only those are stopped by
+# the process that started them, so `make test` never stops the services of a running `make run`.
+started_here: set[str] = set()
+
+
 class EmbeddedServiceError(RuntimeError):
     """An embedded service could not be started; the message says what to do."""
 
@@ -61,6 +66,7 @@ def postgres_start() -> str:
             "DATABASE_URL is unset and the embedded PostgreSQL (pgserver) is not installed; "
             "install the 'embedded' dependency group or set DATABASE_URL."
         ) from exc
+    was_running = postgres_is_running()
     try:
         server = pgserver.get_server(POSTGRES_DIR, cleanup_mode=None)
     except Exception as exc:
@@ -68,6 +74,8 @@ def postgres_start() -> str:
             f"the embedded PostgreSQL in {POSTGRES_DIR} did not start ({exc}); "
             f"see {POSTGRES_DIR / 'log'}"
         ) from exc
+    if not was_running:
+        started_here.add("postgres")
     info = server.get_postmaster_info()
     _postgres_ensure_database(info.socket_dir)
     return postgres_url(info.socket_dir)
@@ -188,9 +196,18 @@ def redis_start() -> str:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if _redis_ping(port, password):
+            started_here.add("redis")
             return f"redis://:{password}@127.0.0.1:{port}"
         time.sleep(0.1)
     raise EmbeddedServiceError(f"the embedded Redis did not answer; see {REDIS_DIR / 'redis.log'}")
+
+
+def stop_what_this_process_started() -> None:
+    if "redis" in started_here:
+        redis_stop()
+    if "postgres" in started_here:
+        postgres_stop()
+    started_here.clear()
 
 
 def redis_stop() -> None:

@@ -89,6 +89,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     response = exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, exceptions.PermissionDenied):
+        _record_denial(context.get("request"))
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body("invalid", "Some fields are not valid.", _flatten(exc.detail))
     else:
@@ -97,3 +99,12 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         message = str(detail) if not isinstance(detail, dict | list) else str(exc)
         response.data = error_body(str(code), message)
     return response
+
+
+def _record_denial(request) -> None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    from r2p.services import audit_record
+
+    audit_record(action="access.denied", actor=user, summary={"path": request.path[:200]})

@@ -7,6 +7,7 @@ from r2p import apis, views
 
 api_v1 = [
     path("me/", apis.MeApi.as_view(), name="api-me"),
+    path("audit/events/", apis.AuditEventListApi.as_view(), name="api-audit-events"),
     path("auth/token/revoke/", apis.TokenRevokeApi.as_view(), name="api-token-revoke"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

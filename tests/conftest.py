@@ -39,6 +39,16 @@ def _fixture_teardown_allowing_audit_flush(self):
 TransactionTestCase._fixture_teardown = _fixture_teardown_allowing_audit_flush
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """Leave the embedded services as we found them: stop those this test run started."""
+    from django.db import connections
+
+    from r2p import embedded
+
+    connections.close_all()
+    embedded.stop_what_this_process_started()
+
+
 # --- People -----------------------------------------------------------------------------------
 
 

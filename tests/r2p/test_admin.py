@@ -77,3 +77,19 @@ def test_nobody_can_edit_an_audit_row_in_the_admin(client, administrator):
     page = client.get(reverse("admin:r2p_auditevent_change", args=[event.pk]))
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
+
+
+def test_an_administrator_revokes_a_token_in_the_admin_and_it_is_audited(
+    client, administrator, partner
+):
+    from knox.models import AuthToken
+
+    from r2p import services
+
+    token, _ = services.token_create(user=partner, expires_days=5)
+    client.force_login(administrator)
+    response = client.post(reverse("admin:knox_authtoken_delete", args=[token.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not AuthToken.objects.exists()
+    event = AuditEvent.objects.get(action="token.revoke")
+    assert event.actor == administrator and event.object_id == token.token_key

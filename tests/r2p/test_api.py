@@ -131,3 +131,54 @@ def test_the_api_docs_load_only_local_assets(client, analyst):
 
 def test_the_schema_is_not_public(api):
     assert api.get(reverse("api-schema")).status_code == 401
+
+
+def test_an_auditor_pages_through_the_audit_trail_by_cursor(api, auditor, analyst):
+    for n in range(7):
+        services.audit_record(action="test.thing", actor=analyst, summary={"n": n})
+    key = token_for(auditor)
+    url = reverse("api-audit-events")
+    first = api.get(
+        url, {"action": "test.thing", "page_size": 5}, HTTP_AUTHORIZATION=f"Token {key}"
+    )
+    assert first.status_code == 200
+    body = first.json()
+    assert [row["summary"]["n"] for row in body["results"]] == [6, 5, 4, 3, 2]
+    second = api.get(body["next"], HTTP_AUTHORIZATION=f"Token {key}").json()
+    assert [row["summary"]["n"] for row in second["results"]] == [1, 0]
+    assert second["next"] is None and second["previous"]
+
+
+def test_the_audit_list_costs_the_same_queries_for_5_or_50_rows(
+    api, auditor, analyst, django_assert_max_num_queries
+):
+    api.force_authenticate(auditor)
+    for _ in range(50):
+        services.audit_record(action="test.thing", actor=analyst)
+    with django_assert_max_num_queries(4) as small:
+        api.get(reverse("api-audit-events"), {"page_size": 5})
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        api.get(reverse("api-audit-events"), {"page_size": 50})
+
+
+def test_a_bad_audit_filter_is_a_field_error(api, auditor):
+    api.force_authenticate(auditor)
+    response = api.get(
+        reverse("api-audit-events"), {"date_from": "2026-11-20", "date_to": "2026-11-01"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "date_to": ["The end date is before the start date."]
+    }
+    bad = api.get(reverse("api-audit-events"), {"date_from": "soon"})
+    assert bad.json()["error"]["fields"]["date_from"] == ["Enter a valid date."]
+
+
+@pytest.mark.parametrize("person", ["analyst", "liaison", "partner", "outsider"])
+def test_nobody_but_auditors_and_administrators_reads_the_audit_trail(api, person, request):
+    api.force_authenticate(request.getfixturevalue(person))
+    response = api.get(reverse("api-audit-events"))
+    assert response.status_code == 403
+    assert "results" not in response.json()
+    denial = AuditEvent.objects.get(action="access.denied")
+    assert denial.summary == {"path": "/api/v1/audit/events/"}
