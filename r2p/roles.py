@@ -23,33 +23,49 @@ class Role:
     staff: bool = False
 
 
+# Joint-office staff: `cases.view_signal` is what makes someone staff for cases.access.
+ANALYST_PERMISSIONS = (
+    "cases.view_signal",
+    "cases.add_signal",
+    "cases.change_signal",
+    "cases.view_source",
+    "cases.add_source",
+    "cases.change_source",
+    "cases.view_situation",
+    "cases.add_situation",
+    "cases.change_situation",
+    "cases.view_importjob",
+    "cases.add_importjob",
+)
+STAFF_READ_PERMISSIONS = ("cases.view_signal", "cases.view_source", "cases.view_situation")
+
 ROLES: tuple[Role, ...] = (
     Role(
         "analyst",
         "Analyst",
         "Joint-office analyst: intake, triage, assessment, drafting.",
-        (),
+        ANALYST_PERMISSIONS,
         Classification.CONFIDENTIAL,
     ),
     Role(
         "senior-analyst",
         "Senior Analyst",
         "Reviewer: the second pair of eyes on every assessment and escalation.",
-        (),
+        ANALYST_PERMISSIONS,
         Classification.STRICTLY_CONFIDENTIAL,
     ),
     Role(
         "special-adviser",
         "Special Adviser",
         "Special Adviser on the Prevention of Genocide or on R2P: endorses escalations.",
-        (),
+        STAFF_READ_PERMISSIONS,
         Classification.STRICTLY_CONFIDENTIAL,
     ),
     Role(
         "sg-office",
         "SG Office",
         "Executive Office of the Secretary-General: reviews briefings, records decisions.",
-        (),
+        STAFF_READ_PERMISSIONS,
         Classification.STRICTLY_CONFIDENTIAL,
     ),
     Role(
@@ -63,7 +79,7 @@ ROLES: tuple[Role, ...] = (
         "partner",
         "Partner System",
         "A partner organisation's system using the REST API.",
-        (),
+        ("cases.add_signal",),
         Classification.PUBLIC,
     ),
     Role(

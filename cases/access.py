@@ -1,0 +1,176 @@
+"""Who may see which source, source identity, situation and signal. The only place that decides.
+
+- Joint-office staff are those holding `cases.view_signal` (analysts, senior analysts, Special
+  Advisers, the SG Office). Member-state liaisons and auditors see none of this.
+- Situations: PUBLIC ones to all staff; above that, to cleared members of the team (an object
+  permission given by the team services) or holders of an explicit grant.
+- Signals: PUBLIC to all staff; CONFIDENTIAL to cleared staff on the team of a linked situation,
+  or to any cleared staff member while the signal is still untriaged in the shared inbox;
+  STRICTLY CONFIDENTIAL only to named individuals (object grants). A partner system sees the
+  signals it sent, and nothing else.
+- Sources: staff see every source's pseudonym and grade; a partner system sees the sources it
+  created or was granted. A source's identity is visible only to cleared holders of the
+  per-source `view_source_identity` permission or of `cases.protect_sources`.
+
+Detail pages and APIs use the access_* functions: missing and forbidden both answer NotFound.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from cases.models import (
+    Signal,
+    SignalSituationLink,
+    SignalStatus,
+    Situation,
+    Source,
+    SourceIdentity,
+)
+from r2p.access import access_object, visible_queryset
+from r2p.errors import NotFoundError
+from r2p.models import Classification, User
+
+STAFF_PERMISSION = "cases.view_signal"
+
+
+def is_staff(user: User) -> bool:
+    return bool(
+        user and user.is_authenticated and user.is_active and user.has_perm(STAFF_PERMISSION)
+    )
+
+
+def is_partner(user: User) -> bool:
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and not is_staff(user)
+        and user.has_perm("cases.add_signal")
+    )
+
+
+# --- Situations -------------------------------------------------------------------------------
+
+
+def situations_visible(user: User, queryset: QuerySet[Situation] | None = None) -> QuerySet:
+    """Situations this user may see (staff only)."""
+    queryset = queryset if queryset is not None else Situation.objects.all()
+    if not is_staff(user):
+        return queryset.none()
+    return visible_queryset(queryset, user)
+
+
+def access_situation(user: User, pk: object) -> Situation:
+    if not is_staff(user):
+        raise NotFoundError()
+    return access_object(Situation.objects.select_related("lead_analyst"), user, pk)
+
+
+def team_situation_ids(user: User) -> QuerySet:
+    """Ids of the situations whose team this user is on (the object grant the team gives)."""
+    return get_objects_for_user(
+        user,
+        "cases.view_situation",
+        klass=Situation.objects.all(),
+        use_groups=True,
+        with_superuser=False,
+        accept_global_perms=False,
+    ).values("pk")
+
+
+def situation_manageable(user: User, situation: Situation) -> bool:
+    """Lead analyst, or a team member allowed to change situations, may edit it and its team."""
+    if not user.has_perm("cases.change_situation"):
+        return False
+    return situation.lead_analyst_id == user.pk or situation.members.filter(user=user).exists()
+
+
+# --- Signals ----------------------------------------------------------------------------------
+
+
+def signals_visible(user: User, queryset: QuerySet[Signal] | None = None) -> QuerySet[Signal]:
+    """The signals this user may see, as one filterable queryset (no row-by-row checks)."""
+    queryset = queryset if queryset is not None else Signal.objects.all()
+    if is_staff(user):
+        on_my_team = Exists(
+            SignalSituationLink.objects.filter(
+                signal=OuterRef("pk"), situation__in=team_situation_ids(user)
+            )
+        )
+        confidential_need = Q(classification=Classification.CONFIDENTIAL) & (
+            Q(status=SignalStatus.NEW) | on_my_team
+        )
+        return visible_queryset(queryset, user, extra_need_to_know=confidential_need)
+    if is_partner(user):
+        return queryset.filter(created_by=user)
+    return queryset.none()
+
+
+def access_signal(user: User, pk: object) -> Signal:
+    """One signal for this user, or NotFoundError (the same for missing and forbidden)."""
+    queryset = Signal.objects.select_related("source", "created_by")
+    if is_partner(user):
+        try:
+            return queryset.get(pk=int(pk), created_by=user)
+        except (Signal.DoesNotExist, ValueError, TypeError):
+            raise NotFoundError() from None
+    if not is_staff(user):
+        raise NotFoundError()
+    return access_object(signals_visible(user, queryset), user, pk)
+
+
+# --- Sources ----------------------------------------------------------------------------------
+
+
+def sources_visible(user: User, queryset: QuerySet[Source] | None = None) -> QuerySet[Source]:
+    """Sources by pseudonym and grade. Their identities are never part of this queryset."""
+    queryset = queryset if queryset is not None else Source.objects.all()
+    if is_staff(user):
+        return queryset
+    if is_partner(user):
+        granted = get_objects_for_user(
+            user, "cases.view_source", klass=Source.objects.all(), accept_global_perms=False
+        ).values("pk")
+        return queryset.filter(Q(created_by=user) | Q(pk__in=granted))
+    return queryset.none()
+
+
+def access_source(user: User, pk: object) -> Source:
+    try:
+        return sources_visible(user).get(pk=int(pk))
+    except (Source.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError() from None
+
+
+def access_source_by_pseudonym(user: User, pseudonym: str) -> Source:
+    source = sources_visible(user).filter(pseudonym=str(pseudonym).strip().upper()).first()
+    if source is None:
+        raise NotFoundError(f"No source is known as {pseudonym!r}.")
+    return source
+
+
+def can_see_source_identity(user: User, source: Source) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.clearance < source.classification:
+        return False
+    return user.has_perm("cases.protect_sources") or user.has_perm(
+        "cases.view_source_identity", source
+    )
+
+
+def source_identity_get(user: User, source: Source) -> SourceIdentity | None:
+    """The identity of a source, or None: the caller then shows the pseudonym only.
+
+    Every read that returns an identity is written to the audit trail (the pseudonym only).
+    """
+    if not can_see_source_identity(user, source):
+        return None
+    identity = SourceIdentity.objects.filter(source=source).first()
+    if identity is not None:
+        from r2p.services import audit_record
+
+        audit_record(action="source.identity_read", actor=user, target=source)
+    return identity

@@ -1,0 +1,1 @@
+"""Forms of the intake pages, one module per area."""

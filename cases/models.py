@@ -1,0 +1,498 @@
+"""Sources, situations and signals: the front door of the joint office.
+
+Workflow fields (`Signal.status`) are assigned only by the services in cases/services.py.
+Who may see what is decided in cases/access.py, never here.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from r2p.models import Classification, Classified
+
+
+class SourceType(models.TextChoices):
+    UN_FIELD_PRESENCE = "un_field_presence", "UN field presence"
+    HUMAN_RIGHTS_MECHANISM = "human_rights_mechanism", "Human-rights mechanism"
+    UN_AGENCY = "un_agency", "UN agency"
+    REGIONAL_ORGANISATION = "regional_organisation", "Regional organisation"
+    GOVERNMENT = "government", "Government"
+    CIVIL_SOCIETY = "civil_society", "Civil society"
+    MEDIA = "media", "Media"
+    ACADEMIC = "academic", "Academic"
+    SOCIAL_MEDIA = "social_media", "Social media"
+    PARTNER_SYSTEM = "partner_system", "Partner system"
+    EVENT_DATASET = "event_dataset", "Event dataset"
+
+
+class Reliability(models.TextChoices):
+    """The Admiralty (NATO) grade of a source."""
+
+    A = "A", "Completely reliable"
+    B = "B", "Usually reliable"
+    C = "C", "Fairly reliable"
+    D = "D", "Not usually reliable"
+    E = "E", "Unreliable"
+    F = "F", "Reliability cannot be judged"
+
+
+class Credibility(models.IntegerChoices):
+    """The Admiralty (NATO) grade of one piece of information."""
+
+    CONFIRMED = 1, "Confirmed by other sources"
+    PROBABLY_TRUE = 2, "Probably true"
+    POSSIBLY_TRUE = 3, "Possibly true"
+    DOUBTFUL = 4, "Doubtful"
+    IMPROBABLE = 5, "Improbable"
+    CANNOT_BE_JUDGED = 6, "Truth cannot be judged"
+
+
+class Source(Classified):
+    """Who says so. Everyone sees the pseudonym and the grade; the identity is a separate row."""
+
+    pseudonym = models.CharField(max_length=12, unique=True, editable=False)
+    source_type = models.CharField(max_length=32, choices=SourceType.choices)
+    reliability = models.CharField(max_length=1, choices=Reliability.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pseudonym"]
+        permissions = [
+            ("view_source_identity", "Can see who a source is (granted per source)"),
+            ("protect_sources", "Source protection officer: sees every source identity"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reliability__in=list(Reliability.values)),
+                name="cases_source_reliability_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_type__in=list(SourceType.values)),
+                name="cases_source_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(pseudonym__regex=r"^SRC-[0-9A-Z]{4,8}$"),
+                name="cases_source_pseudonym_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pseudonym} ({self.reliability})"
+
+
+class SourceIdentity(models.Model):
+    """Who the source is. Read only through cases.access.source_identity_get."""
+
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="identity")
+    name = models.CharField(max_length=300)
+    organisation = models.CharField(max_length=300, blank=True, default="")
+    contact = models.TextField(blank=True, default="")
+    handling_notes = models.TextField(blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"identity of {self.source.pseudonym}"
+
+
+class SourceUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Source, on_delete=models.CASCADE)
+
+
+class SourceGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Source, on_delete=models.CASCADE)
+
+
+class SourceReliabilityChange(models.Model):
+    """Every change of a source's grade, with who, when and why."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="grade_history")
+    previous = models.CharField(max_length=1, choices=Reliability.choices, blank=True)
+    new = models.CharField(max_length=1, choices=Reliability.choices)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+
+class MonitoringStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DORMANT = "dormant", "Dormant"
+    CLOSED = "closed", "Closed"
+
+
+class Situation(Classified):
+    """A country, or a region inside one, being monitored by a team."""
+
+    reference = models.CharField(max_length=16, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    countries = ArrayField(models.CharField(max_length=3), help_text="ISO 3166-1 alpha-3")
+    # Derived from `countries` by the service (UN M49), kept for filtering.
+    regions = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    subregions = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    subnational_areas = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    summary = models.TextField(blank=True, default="")
+    status = models.CharField(
+        max_length=16, choices=MonitoringStatus.choices, default=MonitoringStatus.ACTIVE
+    )
+    lead_analyst = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="situations_led"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [
+            GinIndex(fields=["countries"], name="cases_situation_countries"),
+            GinIndex(fields=["regions"], name="cases_situation_regions"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(classification__in=[c.value for c in Classification]),
+                name="cases_situation_classification_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=list(MonitoringStatus.values)),
+                name="cases_situation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(countries=[]), name="cases_situation_has_a_country"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class SituationUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Situation, on_delete=models.CASCADE)
+
+
+class SituationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Situation, on_delete=models.CASCADE)
+
+
+class SituationMember(models.Model):
+    """Membership of a situation's team: the need-to-know for its confidential material."""
+
+    situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="situation_memberships"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["situation", "user"], name="cases_member_once")
+        ]
+
+
+class Category(models.TextChoices):
+    """The signal taxonomy; docs/taxonomy.md says what each means and how imports map to it."""
+
+    VIOLENCE_AGAINST_CIVILIANS = "violence_against_civilians", "Violence against civilians"
+    ARMED_CLASH = "armed_clash", "Armed clash"
+    INCITEMENT = "incitement", "Incitement and hate speech"
+    DETENTION_DISAPPEARANCE = (
+        "detention_disappearance",
+        "Arbitrary detention and disappearance",
+    )
+    FORCED_DISPLACEMENT = "forced_displacement", "Forced displacement"
+    SEXUAL_VIOLENCE = "sexual_violence", "Sexual violence"
+    ATTACK_ON_HUMANITARIANS = "attack_on_humanitarians", "Attacks on humanitarian or UN personnel"
+    CIVIC_SPACE = "civic_space", "Restrictions on civic space"
+    ARMED_MOBILISATION = "armed_mobilisation", "Armed mobilisation"
+    ELECTION_VIOLENCE = "election_violence", "Election-related violence"
+    OTHER = "other", "Other"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    WEEK = "week", "Week"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class GroupKind(models.TextChoices):
+    NATIONAL = "national", "National"
+    ETHNIC = "ethnic", "Ethnic"
+    RACIAL = "racial", "Racial"
+    RELIGIOUS = "religious", "Religious"
+    POLITICAL = "political", "Political"
+    OTHER = "other", "Other"
+
+
+class SignalStatus(models.TextChoices):
+    NEW = "new", "New"
+    TRIAGED = "triaged", "Triaged"
+    DISMISSED = "dismissed", "Dismissed"
+    DUPLICATE = "duplicate", "Duplicate"
+
+
+class Origin(models.TextChoices):
+    FORM = "form", "Browser form"
+    API = "api", "REST API"
+    ACLED = "acled", "ACLED export"
+    UCDP = "ucdp", "UCDP GED"
+    DEMO = "demo", "Demo data"
+    SYNTHETIC = "synthetic", "Synthetic (benchmarks)"
+
+
+class EventCluster(models.Model):
+    """Signals confirmed to report the same event; its independent sources corroborate it."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Signal(Classified):
+    """A claim that something happened or is being prepared, and who says so."""
+
+    headline = models.CharField(max_length=300)
+    description = models.TextField(blank=True, default="")
+    occurred_on = models.DateField()
+    occurred_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    reported_at = models.DateTimeField()
+    country = models.CharField(max_length=3, help_text="ISO 3166-1 alpha-3")
+    admin1 = models.CharField(max_length=120, blank=True, default="")
+    place_name = models.CharField(max_length=200, blank=True, default="")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    category = models.CharField(max_length=32, choices=Category.choices)
+    perpetrators = models.CharField(max_length=500, blank=True, default="")
+    targeted_group = models.CharField(max_length=300, blank=True, default="")
+    targeted_group_kind = models.CharField(
+        max_length=16, choices=GroupKind.choices, blank=True, default=""
+    )
+    fatalities_best = models.PositiveIntegerField(null=True, blank=True)
+    fatalities_low = models.PositiveIntegerField(null=True, blank=True)
+    fatalities_high = models.PositiveIntegerField(null=True, blank=True)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="signals")
+    credibility = models.PositiveSmallIntegerField(choices=Credibility.choices)
+    origin = models.CharField(max_length=16, choices=Origin.choices)
+    external_id = models.CharField(max_length=100, blank=True, default="")
+    # What the original outlet or dataset said (ACLED `source`, UCDP `source_article`), verbatim.
+    original_source_text = models.TextField(blank=True, default="")
+    language = models.CharField(max_length=8, default="en")
+    status = models.CharField(max_length=16, choices=SignalStatus.choices, default=SignalStatus.NEW)
+    dismissed_reason = models.TextField(blank=True, default="")
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    cluster = models.ForeignKey(
+        EventCluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="signals"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signals_created"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("headline", weight="A", config="english")
+        + SearchVector("description", weight="B", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="cases_signal_search"),
+            models.Index(fields=["status", "-id"], name="cases_signal_status_recent"),
+            models.Index(fields=["country", "occurred_on"], name="cases_signal_country_date"),
+            models.Index(fields=["source"], name="cases_signal_source"),
+            models.Index(fields=["cluster"], name="cases_signal_cluster"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin", "external_id"],
+                condition=~Q(external_id=""),
+                name="cases_signal_origin_external_id_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(credibility__gte=1, credibility__lte=6),
+                name="cases_signal_credibility_1_to_6",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="cases_signal_coordinates_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(fatalities_low__isnull=True)
+                | Q(fatalities_best__isnull=True)
+                | Q(fatalities_low__lte=F("fatalities_best")),
+                name="cases_signal_fatalities_low_le_best",
+            ),
+            models.CheckConstraint(
+                condition=Q(fatalities_high__isnull=True)
+                | Q(fatalities_best__isnull=True)
+                | Q(fatalities_high__gte=F("fatalities_best")),
+                name="cases_signal_fatalities_high_ge_best",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=list(SignalStatus.values)),
+                name="cases_signal_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=list(Category.values)),
+                name="cases_signal_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SignalStatus.DISMISSED) | ~Q(dismissed_reason=""),
+                name="cases_signal_dismissal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SignalStatus.DUPLICATE) | Q(duplicate_of__isnull=False),
+                name="cases_signal_duplicate_names_original",
+            ),
+            models.CheckConstraint(
+                condition=Q(country__regex=r"^[A-Z]{3}$"), name="cases_signal_country_iso3"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.headline[:60]}"
+
+    @property
+    def grade(self) -> str:
+        """The Admiralty pair, e.g. B2: the source's reliability and this item's credibility."""
+        return f"{self.source.reliability}{self.credibility}"
+
+
+class SignalUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Signal, on_delete=models.CASCADE)
+
+
+class SignalGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Signal, on_delete=models.CASCADE)
+
+
+class SignalSituationLink(models.Model):
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="situation_links")
+    situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="signal_links")
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["signal", "situation"], name="cases_link_once")
+        ]
+        indexes = [models.Index(fields=["situation", "signal"], name="cases_link_situation")]
+
+
+class DuplicateDecision(models.Model):
+    """An analyst's verdict on a suggested pair, kept either way so it is not asked again."""
+
+    class Verdict(models.TextChoices):
+        CONFIRMED = "confirmed", "Same event"
+        REJECTED = "rejected", "Different events"
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="+")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["signal", "candidate"], name="cases_decision_once"),
+            models.CheckConstraint(
+                condition=~Q(signal=F("candidate")), name="cases_decision_two_signals"
+            ),
+        ]
+
+
+class ImportJob(models.Model):
+    """One uploaded event file, imported row by row by a Celery task."""
+
+    class Format(models.TextChoices):
+        ACLED = "acled", "ACLED export (CSV)"
+        UCDP = "ucdp", "UCDP GED (CSV)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    format = models.CharField(max_length=8, choices=Format.choices)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="import_jobs")
+    classification = models.PositiveSmallIntegerField(
+        choices=Classification.choices, default=Classification.PUBLIC
+    )
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_filename = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_imported = models.PositiveIntegerField(default=0)
+    rows_already_present = models.PositiveIntegerField(default=0)
+    rows_failed = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True, default="", help_text="Why the whole file failed")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class ImportRowError(models.Model):
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
+    row = models.PositiveIntegerField(help_text="1-based data row number (header not counted)")
+    field = models.CharField(max_length=64)
+    problem = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["row", "id"]
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST sent with an Idempotency-Key, replayed for its retries."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    endpoint = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "endpoint", "key"], name="cases_idempotency_once"
+            )
+        ]

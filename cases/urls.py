@@ -1,0 +1,16 @@
+"""Routes of the intake: each area's module declares its own `urlpatterns`."""
+
+from cases import apis
+from cases.views import imports, inbox, signals, situations, sources
+
+app_name = "cases"
+
+urlpatterns = [
+    *inbox.urlpatterns,
+    *signals.urlpatterns,
+    *situations.urlpatterns,
+    *sources.urlpatterns,
+    *imports.urlpatterns,
+]
+
+api_urlpatterns = apis.urlpatterns

@@ -1,0 +1,1 @@
+"""HTML pages of the intake, one module per area; cases/urls.py joins their routes."""

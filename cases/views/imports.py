@@ -1,0 +1,3 @@
+"""Imports pages."""
+
+urlpatterns: list = []

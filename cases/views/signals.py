@@ -1,0 +1,3 @@
+"""Signals pages."""
+
+urlpatterns: list = []

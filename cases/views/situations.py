@@ -1,0 +1,3 @@
+"""Situations pages."""
+
+urlpatterns: list = []

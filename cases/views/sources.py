@@ -1,0 +1,3 @@
+"""Sources pages."""
+
+urlpatterns: list = []
