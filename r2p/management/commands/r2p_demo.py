@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from r2p import services
@@ -52,3 +53,16 @@ class Command(BaseCommand):
         self.stdout.write(
             "A lost password is reset with: python manage.py changepassword USERNAME\n"
         )
+        from cases.demo import demo_intake_load
+
+        loaded = demo_intake_load(shared_data=settings.BASE_DIR.parent / "shared" / "data")
+        if loaded:
+            summary = ", ".join(
+                f"{n} {what}" for what, n in loaded.items() if what != "acled_import_job"
+            )
+            self.stdout.write(f"Demo intake: {summary}.")
+            if "acled_import_job" in loaded:
+                self.stdout.write(
+                    "The ACLED 2020 sample from ../shared/data is being imported by the worker "
+                    f"(import job {loaded['acled_import_job']}; progress under Imports)."
+                )
