@@ -5,7 +5,8 @@
 - Situations: PUBLIC ones to all staff; above that, to cleared members of the team (an object
   permission given by the team services) or holders of an explicit grant.
 - Signals: PUBLIC to all staff; CONFIDENTIAL to cleared staff on the team of a linked situation,
-  or to any cleared staff member while the signal is still untriaged in the shared inbox;
+  or to any cleared staff member while the signal is linked to no situation (the shared inbox,
+  and what was dismissed from it), and always to the person who filed it;
   STRICTLY CONFIDENTIAL only to named individuals (object grants). A partner system sees the
   signals it sent, and nothing else.
 - Sources: staff see every source's pseudonym and grade; a partner system sees the sources it
@@ -21,9 +22,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from cases.models import (
+    ImportJob,
     Signal,
     SignalSituationLink,
-    SignalStatus,
     Situation,
     Source,
     SourceIdentity,
@@ -90,19 +91,22 @@ def situation_manageable(user: User, situation: Situation) -> bool:
 # --- Signals ----------------------------------------------------------------------------------
 
 
+def _signal_need_to_know(user: User) -> Q:
+    """Beyond grants, for CONFIDENTIAL signals: those in the shared pool (linked to no situation
+    yet: the inbox, and what was dismissed from it), those linked to my team's situations, and
+    those I filed myself."""
+    linked = SignalSituationLink.objects.filter(signal=OuterRef("pk"))
+    on_my_team = Exists(linked.filter(situation__in=team_situation_ids(user)))
+    return Q(classification=Classification.CONFIDENTIAL) & (
+        ~Exists(linked) | on_my_team | Q(created_by=user)
+    )
+
+
 def signals_visible(user: User, queryset: QuerySet[Signal] | None = None) -> QuerySet[Signal]:
     """The signals this user may see, as one filterable queryset (no row-by-row checks)."""
     queryset = queryset if queryset is not None else Signal.objects.all()
     if is_staff(user):
-        on_my_team = Exists(
-            SignalSituationLink.objects.filter(
-                signal=OuterRef("pk"), situation__in=team_situation_ids(user)
-            )
-        )
-        confidential_need = Q(classification=Classification.CONFIDENTIAL) & (
-            Q(status=SignalStatus.NEW) | on_my_team
-        )
-        return visible_queryset(queryset, user, extra_need_to_know=confidential_need)
+        return visible_queryset(queryset, user, extra_need_to_know=_signal_need_to_know(user))
     if is_partner(user):
         return queryset.filter(created_by=user)
     return queryset.none()
@@ -118,7 +122,7 @@ def access_signal(user: User, pk: object) -> Signal:
             raise NotFoundError() from None
     if not is_staff(user):
         raise NotFoundError()
-    return access_object(signals_visible(user, queryset), user, pk)
+    return access_object(queryset, user, pk, extra_need_to_know=_signal_need_to_know(user))
 
 
 # --- Sources ----------------------------------------------------------------------------------
@@ -174,3 +178,32 @@ def source_identity_get(user: User, source: Source) -> SourceIdentity | None:
 
         audit_record(action="source.identity_read", actor=user, target=source)
     return identity
+
+
+# --- Import jobs ------------------------------------------------------------------------------
+
+
+def can_import(user: User) -> bool:
+    return bool(
+        user and user.is_authenticated and user.is_active and user.has_perm("cases.add_importjob")
+    )
+
+
+def import_jobs_visible(user: User, queryset: QuerySet | None = None) -> QuerySet[ImportJob]:
+    """Jobs this user may see: staff or importers, cleared for the level the rows are filed at.
+
+    A job's pages show counts and row errors only (which may quote a date, a coordinate or a
+    country of the file's rows), so clearance is the whole rule.
+    """
+    queryset = queryset if queryset is not None else ImportJob.objects.all()
+    if not (is_staff(user) or can_import(user)):
+        return queryset.none()
+    return queryset.filter(classification__lte=user.clearance)
+
+
+def access_import_job(user: User, pk: object) -> ImportJob:
+    """One job for this user, or NotFoundError (the same for missing and not visible)."""
+    try:
+        return import_jobs_visible(user).select_related("source", "created_by").get(pk=int(pk))
+    except (ImportJob.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError() from None

@@ -63,6 +63,14 @@ SOURCES = [
         "ACLED (Armed Conflict Location & Event Data)",
         "ACLED",
     ),
+    (
+        "relay",
+        "partner_system",
+        "B",
+        Classification.PUBLIC,
+        "Regional Early Warning Centre monitors",
+        "Regional Early Warning Centre (demo)",
+    ),
 ]
 
 SITUATIONS = [

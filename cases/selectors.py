@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncWeek
 
 from cases import access
 from cases.models import (
@@ -62,7 +62,10 @@ def signal_list(*, user: User, filters: SignalFilters) -> QuerySet[Signal]:
     render these only through the `marked` filter (cases/templatetags/cases.py), which escapes
     everything and then turns the two markers into <mark> tags.
     """
-    queryset = access.signals_visible(user, Signal.objects.select_related("source"))
+    # The search column is for the index and the WHERE clause; no page ever shows it.
+    queryset = access.signals_visible(
+        user, Signal.objects.select_related("source").defer("search_vector")
+    )
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.country:
@@ -140,6 +143,25 @@ DUPLICATE_MIN_SIMILARITY = 0.3
 DUPLICATE_MAX_KM = 25.0
 
 
+def _date_window(signal: Signal) -> Q:
+    """Dates close enough to be the same event, in both directions: the window is the wider of
+    the two signals' precisions (a month-precise report matches a day-precise one and back)."""
+    own = _PRECISION_SLACK.get(signal.occurred_precision, 3)
+    slack = timedelta(days=own)
+    window = Q(
+        occurred_on__gte=signal.occurred_on - slack, occurred_on__lte=signal.occurred_on + slack
+    )
+    for precision, days in _PRECISION_SLACK.items():
+        if days > own:
+            wide = timedelta(days=days)
+            window |= Q(
+                occurred_precision=precision,
+                occurred_on__gte=signal.occurred_on - wide,
+                occurred_on__lte=signal.occurred_on + wide,
+            )
+    return window
+
+
 def signal_duplicate_candidates(*, signal: Signal, user: User, limit: int = 5) -> list[Signal]:
     """Likely reports of the same event, best first, that the analyst has not ruled on yet.
 
@@ -148,18 +170,13 @@ def signal_duplicate_candidates(*, signal: Signal, user: User, limit: int = 5) -
     """
     from django.contrib.postgres.search import TrigramSimilarity
 
-    slack = timedelta(days=_PRECISION_SLACK.get(signal.occurred_precision, 3))
     decided = DuplicateDecision.objects.filter(Q(signal=signal) | Q(candidate=signal)).values_list(
         "signal_id", "candidate_id"
     )
     ruled_out = {pk for pair in decided for pk in pair} - {signal.pk}
     candidates = (
         access.signals_visible(user, Signal.objects.select_related("source"))
-        .filter(
-            country=signal.country,
-            occurred_on__gte=signal.occurred_on - slack,
-            occurred_on__lte=signal.occurred_on + slack,
-        )
+        .filter(_date_window(signal), country=signal.country)
         .exclude(pk=signal.pk)
         .exclude(pk__in=ruled_out)
         .exclude(status=SignalStatus.DUPLICATE)
@@ -194,7 +211,16 @@ def situation_list(
         queryset = queryset.filter(status=status)
     if team:
         queryset = queryset.filter(members__user=user)
-    return queryset.annotate(signal_count=Count("signal_links", distinct=True)).order_by("title")
+    # Count only the signals this user may see: a count of hidden ones would itself tell.
+    visible_counts = (
+        access.signals_visible(user)
+        .filter(situation_links__situation=OuterRef("pk"))
+        .order_by()
+        .values("situation_links__situation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(signal_count=Coalesce(Subquery(visible_counts), 0)).order_by("title")
 
 
 @dataclass

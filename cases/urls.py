@@ -1,6 +1,6 @@
 """Routes of the intake: each area's module declares its own `urlpatterns`."""
 
-from cases import apis
+from cases import apis, apis_imports
 from cases.views import imports, inbox, signals, situations, sources
 
 app_name = "cases"
@@ -13,4 +13,4 @@ urlpatterns = [
     *imports.urlpatterns,
 ]
 
-api_urlpatterns = apis.urlpatterns
+api_urlpatterns = [*apis.urlpatterns, *apis_imports.urlpatterns]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 # Codes in use that ISO 3166 leaves to users: Kosovo is XKX in UN, ACLED and UCDP practice.
@@ -15,13 +16,19 @@ _USER_ASSIGNED = {
 }
 
 
+_load_lock = threading.Lock()
+
+
 @cache
 def _countries() -> dict[str, dict]:
     from hdx.location.country import Country
 
-    # use_live=False: never reach for the network; the package ships its own copy of the table.
-    data = Country.countriesdata(use_live=False)
-    return {**data["countries"], **_USER_ASSIGNED}
+    # hdx builds its tables in class attributes and is not safe to call from two threads at
+    # once the first time (gunicorn runs threads).
+    with _load_lock:
+        # use_live=False: never reach for the network; the package ships its own copy.
+        data = Country.countriesdata(use_live=False)
+        return {**data["countries"], **_USER_ASSIGNED}
 
 
 def _region_names(info: dict) -> tuple[str, ...]:

@@ -30,6 +30,36 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("Home", "home", "Your role, what you can reach and your recent activity."),
     Section(
+        "Inbox",
+        "cases:inbox",
+        "New signals to triage: search, link to situations, dismiss, spot duplicates.",
+        permission="cases.change_signal",
+    ),
+    Section(
+        "Situations",
+        "cases:situation-list",
+        "The countries and regions being monitored, their teams and their signals.",
+        permission="cases.view_situation",
+    ),
+    Section(
+        "Sources",
+        "cases:source-list",
+        "Who reports, by pseudonym and reliability grade.",
+        permission="cases.view_source",
+    ),
+    Section(
+        "New signal",
+        "cases:signal-create",
+        "Enter one warning by hand, with its source and grades.",
+        permission="cases.change_signal",
+    ),
+    Section(
+        "Imports",
+        "cases:import-list",
+        "Load ACLED or UCDP event files and follow their progress.",
+        permission="cases.add_importjob",
+    ),
+    Section(
         "Audit trail",
         "audit-list",
         "Every change and every sensitive read, hash-chained; filter and check its integrity.",

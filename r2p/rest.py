@@ -9,8 +9,9 @@ is itself being imported.
 
 from __future__ import annotations
 
+from django.conf import settings
 from knox.models import AuthToken
-from rest_framework import pagination
+from rest_framework import exceptions, pagination, parsers, status
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -35,3 +36,24 @@ class CursorPagination(pagination.CursorPagination):
     ordering = "-pk"
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = "The request body is too large."
+
+
+class SizeLimitedJSONParser(parsers.JSONParser):
+    """JSON bodies up to API_MAX_BODY_BYTES. DRF reads the stream itself, so Django's own
+    DATA_UPLOAD_MAX_MEMORY_SIZE never applies to API bodies; without this there is no cap."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+        if length > settings.API_MAX_BODY_BYTES:
+            raise RequestTooLarge(
+                f"The request body is {length:,} bytes; the limit is "
+                f"{settings.API_MAX_BODY_BYTES:,} bytes (send fewer rows per request)."
+            )
+        return super().parse(stream, media_type, parser_context)

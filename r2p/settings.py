@@ -312,8 +312,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "r2p.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "r2p.rest.SizeLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# A bulk request of 1,000 signals with long descriptions stays well under this.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
 
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_DEFAULT_DAYS", 90, minimum=1)),
@@ -336,6 +344,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the classification levels wherever a serializer lists them.
+    "ENUM_NAME_OVERRIDES": {
+        "ClassificationLevel": ["PUBLIC", "CONFIDENTIAL", "STRICTLY_CONFIDENTIAL"],
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -392,6 +404,10 @@ CELERY_BEAT_SCHEDULE = {
     "audit-chain-verify-daily": {
         "task": "r2p.tasks.audit_chain_verify_task",
         "schedule": crontab(hour=3, minute=17),
+    },
+    "import-jobs-requeue-stalled": {
+        "task": "cases.tasks.import_jobs_requeue_task",
+        "schedule": crontab(minute="*/5"),
     },
 }
 READYZ_WORKER_TIMEOUT = float(env_int("READYZ_WORKER_TIMEOUT", 3, minimum=1, maximum=30))

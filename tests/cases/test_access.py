@@ -38,7 +38,8 @@ def test_amina_sees_public_untriaged_and_her_teams_signals(signals, analyst):
 def test_bruno_off_the_team_sees_untriaged_but_not_the_teams_triaged_signal(
     signals, senior_analyst
 ):
-    assert visible(senior_analyst) == {"public", "confidential untriaged"}
+    # He also sees the strictly confidential signal he filed himself, and nothing else above.
+    assert visible(senior_analyst) == {"public", "confidential untriaged", "strictly confidential"}
 
 
 def test_joining_the_team_gives_need_to_know(signals, senior_analyst, situation, analyst):
@@ -48,11 +49,19 @@ def test_joining_the_team_gives_need_to_know(signals, senior_analyst, situation,
     assert "confidential on Amina's team" not in visible(senior_analyst)
 
 
-def test_strictly_confidential_signals_reach_only_named_people(signals, senior_analyst, sg_office):
-    assert "strictly confidential" not in visible(senior_analyst)
-    assign_perm("cases.view_signal", senior_analyst, signals["strict"])
-    assert "strictly confidential" in visible(senior_analyst)
+def test_strictly_confidential_signals_reach_only_named_people(
+    signals, senior_analyst, sg_office, special_adviser
+):
+    assert "strictly confidential" in visible(senior_analyst)  # he filed it
     assert "strictly confidential" not in visible(sg_office)
+    assign_perm("cases.view_signal", sg_office, signals["strict"])
+    assert "strictly confidential" in visible(sg_office)
+    assert "strictly confidential" not in visible(special_adviser)
+
+
+def test_a_dismissed_confidential_signal_stays_in_the_shared_pool(signals, senior_analyst, analyst):
+    services.signal_dismiss(signal=signals["untriaged"], actor=analyst, reason="Rumour")
+    assert "confidential untriaged" in visible(senior_analyst)
 
 
 def test_liaisons_auditors_and_outsiders_see_no_signals(signals, liaison, auditor, outsider):

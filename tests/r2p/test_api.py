@@ -91,17 +91,12 @@ def test_token_creation_is_audited_without_the_key(partner, administrator):
     assert event.actor == administrator and key not in str(event.summary)
 
 
-def test_each_token_has_its_own_request_budget(api, partner, settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"per_token": "3/minute"},
-    }
+def test_each_token_has_its_own_request_budget(api, partner, monkeypatch):
     from django.core.cache import cache
-    from rest_framework.settings import api_settings
     from rest_framework.throttling import SimpleRateThrottle
 
     cache.clear()
-    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"per_token": "3/minute"})
     first, second = token_for(partner), token_for(partner)
     statuses = [
         api.get(reverse("api-me"), HTTP_AUTHORIZATION=f"Token {first}").status_code
@@ -182,3 +177,11 @@ def test_nobody_but_auditors_and_administrators_reads_the_audit_trail(api, perso
     assert "results" not in response.json()
     denial = AuditEvent.objects.get(action="access.denied")
     assert denial.summary == {"path": "/api/v1/audit/events/"}
+
+
+def test_an_oversized_json_body_is_refused_with_413_before_it_is_read(api, analyst, settings):
+    settings.API_MAX_BODY_BYTES = 2048
+    api.force_authenticate(analyst)
+    response = api.post("/api/v1/signals/", {"headline": "x" * 5000}, format="json")
+    assert response.status_code == 413
+    assert "the limit is 2,048 bytes" in response.json()["error"]["message"]

@@ -11,11 +11,12 @@ from r2p.tasks import audit_chain_verify_task
 
 pytestmark = pytest.mark.django_db
 
+INTAKE = {"Inbox", "Situations", "Sources", "New signal", "Imports"}
 PEOPLE = {
-    "analyst": ("Analyst", {"API"}),
-    "senior_analyst": ("Senior Analyst", {"API"}),
-    "special_adviser": ("Special Adviser", {"API"}),
-    "sg_office": ("SG Office", {"API"}),
+    "analyst": ("Analyst", INTAKE | {"API"}),
+    "senior_analyst": ("Senior Analyst", INTAKE | {"API"}),
+    "special_adviser": ("Special Adviser", {"Situations", "Sources", "API"}),
+    "sg_office": ("SG Office", {"Situations", "Sources", "API"}),
     "liaison": ("Member-State Liaison", {"API"}),
     "partner": ("Partner System", {"API"}),
     "auditor": ("Auditor", {"Audit trail", "API"}),
