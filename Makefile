@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 LOCK   := requirements/dev.lock
 STAMP  := $(VENV)/.installed-$(shell (sha256sum $(LOCK) 2>/dev/null || shasum -a 256 $(LOCK)) | cut -c1-16)
 
-.PHONY: run test lint format install lock clean-data
+.PHONY: run test bench lint format install lock clean-data
 
 install: $(STAMP)
 
@@ -24,6 +24,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Speed figures as one JSON line, against baselines measured in the same run, in a separate
+# r2p_bench database (1,000,000 signals; BENCH_ARGS=--quick for a small run).
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

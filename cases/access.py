@@ -19,7 +19,6 @@ Detail pages and APIs use the access_* functions: missing and forbidden both ans
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
 from cases.models import (
     ImportJob,
@@ -29,7 +28,7 @@ from cases.models import (
     Source,
     SourceIdentity,
 )
-from r2p.access import access_object, visible_queryset
+from r2p.access import access_object, granted_ids, visible_queryset
 from r2p.errors import NotFoundError
 from r2p.models import Classification, User
 
@@ -69,16 +68,11 @@ def access_situation(user: User, pk: object) -> Situation:
     return access_object(Situation.objects.select_related("lead_analyst"), user, pk)
 
 
-def team_situation_ids(user: User) -> QuerySet:
-    """Ids of the situations whose team this user is on (the object grant the team gives)."""
-    return get_objects_for_user(
-        user,
-        "cases.view_situation",
-        klass=Situation.objects.all(),
-        use_groups=True,
-        with_superuser=False,
-        accept_global_perms=False,
-    ).values("pk")
+def situation_on_my_team(user: User) -> Q:
+    """A condition on `situation`: the situations whose team this user is on (the team
+    services give members an object grant, directly; groups may hold grants too)."""
+    mine, my_groups = granted_ids(Situation, user)
+    return Q(situation__in=mine) | Q(situation__in=my_groups)
 
 
 def situation_manageable(user: User, situation: Situation) -> bool:
@@ -96,7 +90,7 @@ def _signal_need_to_know(user: User) -> Q:
     yet: the inbox, and what was dismissed from it), those linked to my team's situations, and
     those I filed myself."""
     linked = SignalSituationLink.objects.filter(signal=OuterRef("pk"))
-    on_my_team = Exists(linked.filter(situation__in=team_situation_ids(user)))
+    on_my_team = Exists(linked.filter(situation_on_my_team(user)))
     return Q(classification=Classification.CONFIDENTIAL) & (
         ~Exists(linked) | on_my_team | Q(created_by=user)
     )
@@ -134,10 +128,8 @@ def sources_visible(user: User, queryset: QuerySet[Source] | None = None) -> Que
     if is_staff(user):
         return queryset
     if is_partner(user):
-        granted = get_objects_for_user(
-            user, "cases.view_source", klass=Source.objects.all(), accept_global_perms=False
-        ).values("pk")
-        return queryset.filter(Q(created_by=user) | Q(pk__in=granted))
+        mine, my_groups = granted_ids(Source, user)
+        return queryset.filter(Q(created_by=user) | Q(pk__in=mine) | Q(pk__in=my_groups))
     return queryset.none()
 
 

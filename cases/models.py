@@ -317,9 +317,9 @@ class Signal(Classified):
         indexes = [
             GinIndex(fields=["search_vector"], name="cases_signal_search"),
             models.Index(fields=["status", "-id"], name="cases_signal_status_recent"),
+            # The triage inbox: new signals of a country, newest first.
+            models.Index(fields=["status", "country", "-id"], name="cases_signal_triage"),
             models.Index(fields=["country", "occurred_on"], name="cases_signal_country_date"),
-            models.Index(fields=["source"], name="cases_signal_source"),
-            models.Index(fields=["cluster"], name="cases_signal_cluster"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -643,9 +643,10 @@ def signals_create_many(
         cleaned.append(clean)
     if seen:
         existing = set(
-            Signal.objects.filter(origin=origin, external_id__in=list(seen)).values_list(
-                "external_id", flat=True
-            )
+            # exclude(external_id="") lets PostgreSQL use the partial unique index.
+            Signal.objects.filter(origin=origin, external_id__in=list(seen))
+            .exclude(external_id="")
+            .values_list("external_id", flat=True)
         )
         for external in existing:
             errors[f"rows[{seen[external]}].external_id"] = [

@@ -197,8 +197,12 @@ def inbox_page(
 
 
 def _capped_count(queryset: QuerySet[Signal]) -> int:
-    """The number of matches, counting no further than COUNT_CAP + 1."""
-    return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+    """The number of matches, counting no further than COUNT_CAP + 1.
+
+    Ordered by id so PostgreSQL walks the triage index and stops after COUNT_CAP + 1 rows
+    instead of combining several indexes over every match.
+    """
+    return queryset.order_by("-pk").values("pk")[: COUNT_CAP + 1].count()
 
 
 # --- The list ---------------------------------------------------------------------------------

@@ -1,0 +1,225 @@
+"""Benchmark the intake and print ONE line of JSON with the figures and their ratios.
+
+    python -m bench.run [--signals N] [--quick] [--reuse] [--database NAME] [--explain]
+
+Works in its own database (r2p_bench by default) on the server of DATABASE_URL, or on the
+embedded PostgreSQL when DATABASE_URL is unset: it is dropped, created, migrated and seeded with
+N synthetic signals, unless --reuse finds it already there (then only the missing signals are
+seeded). The application's database is never touched. Progress goes to stderr; stdout gets the
+JSON line only.
+
+Figures, each against a baseline measured in the same run:
+- bulk_*: signals per second through POST /api/v1/signals/bulk/ (batches of 1,000, as an
+  analyst with an API token), and the same rows through psycopg2 execute_values;
+- triage_*: median time of the 50-row triage page (status new, the busiest country, one
+  category) through selectors.signal_list, the HTML inbox and the hand-written SQL, on the
+  first page and on a page deep in the keyset cursor;
+- ucdp_*: the UCDP GED file imported end to end (import_job_create + import_job_run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+QUICK_SIGNALS = 20_000
+FULL_SIGNALS = 1_000_000
+SEED = 1
+TRIAGE_FILTERS = {"status": "new", "country": "SDN", "category": "violence_against_civilians"}
+PEOPLE = (
+    # username, role, clearance: the analysts whose teams the seeding fills
+    ("bench-amina", "analyst", "CONFIDENTIAL"),
+    ("bench-bruno", "senior-analyst", "STRICTLY_CONFIDENTIAL"),
+    ("bench-carla", "analyst", "CONFIDENTIAL"),
+    ("bench-dmitri", "analyst", "CONFIDENTIAL"),
+)
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--signals",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"signals in the table (default {FULL_SIGNALS:,}; {QUICK_SIGNALS:,} with --quick)",
+    )
+    parser.add_argument("--quick", action="store_true", help="a small, fast run")
+    parser.add_argument(
+        "--database", default=None, help="the benchmark database (default: <app database>_bench)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the benchmark database if it exists (seeding only what is missing)",
+    )
+    parser.add_argument("--drop", action="store_true", help="drop the benchmark database when done")
+    parser.add_argument(
+        "--ucdp-rows",
+        type=int,
+        default=None,
+        metavar="K",
+        help="import only the first K rows of the UCDP file (default: all)",
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="print EXPLAIN ANALYZE of the triage page"
+    )
+    args = parser.parse_args(argv)
+    if args.signals is None:
+        args.signals = QUICK_SIGNALS if args.quick else FULL_SIGNALS
+    if args.signals < 100:
+        parser.error("--signals must be at least 100")
+    return args
+
+
+def _django(database: str | None) -> tuple[dict[str, Any], str]:
+    """Load the settings, point them at the benchmark database, and set Django up."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "r2p.settings")
+    from django.conf import settings
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    app_settings = dict(settings.DATABASES["default"])
+    maintenance = DatabaseWrapper(app_settings).get_connection_params()
+    name = database or f"{app_settings['NAME']}_bench"
+    settings.DATABASES["default"]["NAME"] = name
+    # A benchmark records no queries, and its in-process test client talks as "testserver".
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.CACHES["default"]["KEY_PREFIX"] = "r2p-bench"
+    # Static files are not collected for a benchmark; the manifest storage would refuse.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    return maintenance, name
+
+
+def _people() -> dict[str, Any]:
+    from r2p import services
+    from r2p.models import User
+
+    people = {}
+    for username, role, clearance in PEOPLE:
+        user = User.objects.filter(username=username).first() or services.user_create(
+            username=username,
+            password=f"bench {username} {time.time_ns()} passphrase",
+            role=role,
+            clearance=clearance,
+        )
+        people[username] = user
+    return people
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    from bench.console import log
+    from bench.database import (
+        BenchDatabaseError,
+        bench_database_drop,
+        bench_database_prepare,
+    )
+
+    try:
+        maintenance, name = _django(args.database)
+        created = bench_database_prepare(params=maintenance, name=name, reuse=args.reuse)
+    except BenchDatabaseError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    media = tempfile.mkdtemp(prefix="r2p-bench-media-")
+    try:
+        return _run(args, name, created, media)
+    finally:
+        shutil.rmtree(media, ignore_errors=True)
+        if args.drop:
+            from django.db import connections
+
+            connections.close_all()
+            bench_database_drop(params=maintenance, name=name)
+            log(f"dropped database {name}")
+
+
+def _run(args: argparse.Namespace, name: str, created: bool, media: str) -> int:
+    import django
+    from django.conf import settings
+
+    # Import jobs keep their files under MEDIA_ROOT: keep the benchmark's out of the real one.
+    settings.MEDIA_ROOT = Path(media)
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import measure
+    from bench.console import log
+    from cases.management.commands.seed_synthetic import synthetic_seed, tables_analyse
+    from cases.models import Signal, Source
+    from r2p import services
+
+    log(f"database {name} ({'created' if created else 'reused'}); migrating")
+    call_command("migrate", verbosity=0, interactive=False)
+    people = _people()
+    analyst = people["bench-amina"]
+    situations = min(200, max(10, args.signals // 25_000))
+    sources = min(500, max(20, args.signals // 10_000))
+    log(f"seeding {args.signals:,} signals ({sources} sources, {situations} situations)")
+    report = synthetic_seed(
+        signals=args.signals,
+        situations=situations,
+        sources=sources,
+        seed=SEED,
+        actor=analyst,
+        progress=log,
+    )
+    log("VACUUM ANALYZE")
+    tables_analyse()
+    figures: dict[str, Any] = {
+        "bench": "r2p intake",
+        "mode": "quick" if args.quick else "full",
+        "database": name,
+        "signals": Signal.objects.count(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "postgresql": connection.cursor().connection.server_version,
+        **measure.seed_figures(report),
+    }
+    repeats = 7 if args.quick else 21
+
+    log("triage list")
+    figures.update(
+        measure.triage(
+            analyst=analyst,
+            filters=TRIAGE_FILTERS,
+            repeats=repeats,
+            deep_skip=100_000,
+            explain=args.explain,
+        )
+    )
+
+    log("bulk ingest")
+    _, token = services.token_create(user=analyst, expires_days=1)
+    source = Source.objects.filter(pseudonym__startswith="SRC-Y").order_by("pk").first()
+    figures.update(
+        measure.bulk_ingest(
+            analyst=analyst, token=token, source=source, batches=3 if args.quick else 20
+        )
+    )
+
+    log("UCDP import")
+    figures.update(
+        measure.ucdp_import(analyst=analyst, path=measure.UCDP_FILE, rows=args.ucdp_rows)
+    )
+    print(json.dumps(figures, separators=(",", ":"), default=str), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

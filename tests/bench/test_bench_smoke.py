@@ -1,0 +1,109 @@
+"""`make bench` in miniature: the real entry point, a tiny table, one line of JSON out.
+
+No timing is asserted: the figures depend on the machine. What must hold is the shape of the
+output, that every measured path ran, and that the benchmark's database is its own and gone
+afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+SLOT = os.environ.get("R2P_TEST_SLOT", "0")
+DATABASE = f"r2p_bench_smoke_{SLOT}"
+
+EXPECTED = {
+    "bench",
+    "mode",
+    "database",
+    "signals",
+    "seed_signals_created",
+    "seed_rows_per_s",
+    "triage_matching_rows",
+    "triage_selector_queries",
+    "triage_selector_ms",
+    "triage_raw_ms",
+    "triage_selector_ratio_to_raw",
+    "triage_selector_deep_ms",
+    "triage_raw_deep_ms",
+    "triage_deep_over_first",
+    "triage_meets_target",
+    "triage_deep_meets_target",
+    "bulk_rows",
+    "bulk_api_rows_per_s",
+    "bulk_raw_execute_values_rows_per_s",
+    "bulk_api_ratio_to_raw",
+    "bulk_api_meets_target",
+}
+
+
+def _database_exists(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return cursor.fetchone() is not None
+
+
+@pytest.mark.django_db
+def test_a_quick_bench_prints_one_json_line_of_figures_in_its_own_database():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "r2p.settings"}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--quick",
+            "--signals",
+            "300",
+            "--database",
+            DATABASE,
+            "--ucdp-rows",
+            "25",
+            "--drop",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = [line for line in run.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, run.stdout
+    figures = json.loads(lines[0])
+
+    assert set(figures) >= EXPECTED, EXPECTED - set(figures)
+    assert figures["mode"] == "quick" and figures["database"] == DATABASE
+    assert figures["signals"] == figures["seed_signals_created"] == 300
+    assert figures["bulk_rows"] == 3000
+    for key in ("bulk_api_rows_per_s", "bulk_raw_execute_values_rows_per_s", "triage_raw_ms"):
+        assert figures[key] > 0, key
+    assert figures["triage_selector_ms"] > 0 and figures["triage_selector_queries"] >= 1
+    assert "triage_notes" not in figures, figures["triage_notes"]
+    # The UCDP figure is there, or says why it is not.
+    assert "ucdp_rows_per_s" in figures or "ucdp_skipped" in figures
+    if "ucdp_rows_per_s" in figures:
+        assert figures["ucdp_rows"] == 25 and figures["ucdp_status"] == "done"
+    assert not _database_exists(DATABASE)
+
+
+def test_the_bench_refuses_a_database_that_is_not_a_bench_database():
+    run = subprocess.run(
+        # A name that exists nowhere: were the guard broken, nothing of value could be lost.
+        [sys.executable, "-m", "bench.run", "--quick", "--database", f"r2p_scratch_{SLOT}"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "r2p.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    assert "must contain 'bench'" in run.stderr
+    assert run.stdout == ""
