@@ -235,7 +235,10 @@ def bulk_ingest(
 # The hand-written query for the same page: the same visibility rules (clearance; PUBLIC, or an
 # object grant, or CONFIDENTIAL and new or on the analyst's team), the same filters and order.
 RAW_TRIAGE_SQL = """
-SELECT s.*, src.*
+SELECT s.id, s.headline, s.occurred_on, s.occurred_precision, s.country, s.admin1, s.category,
+  s.fatalities_best, s.fatalities_low, s.fatalities_high, s.classification, s.credibility,
+  s.status, s.duplicate_of_id, s.cluster_id, s.created_by_id, src.id, src.pseudonym,
+  src.reliability
 FROM cases_signal s
 JOIN cases_source src ON src.id = s.source_id
 WHERE s.status = %(status)s AND s.country = %(country)s AND s.category = %(category)s
@@ -252,7 +255,8 @@ WHERE s.status = %(status)s AND s.country = %(country)s AND s.category = %(categ
       WHERE ug.user_id = %(user)s AND g.permission_id = %(view_signal)s
     )
     OR (s.classification = 1 AND (
-      s.status = 'new'
+      NOT EXISTS (SELECT 1 FROM cases_signalsituationlink l0 WHERE l0.signal_id = s.id)
+      OR s.created_by_id = %(user)s
       OR EXISTS (
         SELECT 1 FROM cases_signalsituationlink l
         WHERE l.signal_id = s.id AND l.situation_id IN (
@@ -309,7 +313,7 @@ def triage(
             return [row[0] for row in cursor.fetchall()]
 
     def selector_page(before: int | None) -> list[int]:
-        queryset = selectors.signal_list(user=user, filters=wanted)
+        queryset = selectors.signal_list(user=user, filters=wanted, rows_only=True)
         if before is not None:
             queryset = queryset.filter(pk__lt=before)
         return [signal.pk for signal in queryset[:PAGE]]

@@ -68,13 +68,6 @@ def access_situation(user: User, pk: object) -> Situation:
     return access_object(Situation.objects.select_related("lead_analyst"), user, pk)
 
 
-def situation_on_my_team(user: User) -> Q:
-    """A condition on `situation`: the situations whose team this user is on (the team
-    services give members an object grant, directly; groups may hold grants too)."""
-    mine, my_groups = granted_ids(Situation, user)
-    return Q(situation__in=mine) | Q(situation__in=my_groups)
-
-
 def situation_manageable(user: User, situation: Situation) -> bool:
     """Lead analyst, or a team member allowed to change situations, may edit it and its team."""
     if not user.has_perm("cases.change_situation"):
@@ -85,22 +78,24 @@ def situation_manageable(user: User, situation: Situation) -> bool:
 # --- Signals ----------------------------------------------------------------------------------
 
 
-def _signal_need_to_know(user: User) -> Q:
-    """Beyond grants, for CONFIDENTIAL signals: those in the shared pool (linked to no situation
-    yet: the inbox, and what was dismissed from it), those linked to my team's situations, and
-    those I filed myself."""
+def _signal_rules(user: User) -> tuple[Q, list]:
+    """Need-to-know beyond grants, for CONFIDENTIAL signals: those in the shared pool (linked
+    to no situation yet: the inbox, and what was dismissed from it), those linked to my team's
+    situations, and those I filed myself. Returns it with my signal grants (one query)."""
+    granted = granted_ids(user, Signal, Situation)
     linked = SignalSituationLink.objects.filter(signal=OuterRef("pk"))
-    on_my_team = Exists(linked.filter(situation_on_my_team(user)))
-    return Q(classification=Classification.CONFIDENTIAL) & (
-        ~Exists(linked) | on_my_team | Q(created_by=user)
-    )
+    shared_or_mine = ~Exists(linked) | Q(created_by=user)
+    if granted[Situation]:
+        shared_or_mine |= Exists(linked.filter(situation__in=granted[Situation]))
+    return Q(classification=Classification.CONFIDENTIAL) & shared_or_mine, granted[Signal]
 
 
 def signals_visible(user: User, queryset: QuerySet[Signal] | None = None) -> QuerySet[Signal]:
     """The signals this user may see, as one filterable queryset (no row-by-row checks)."""
     queryset = queryset if queryset is not None else Signal.objects.all()
     if is_staff(user):
-        return visible_queryset(queryset, user, extra_need_to_know=_signal_need_to_know(user))
+        rules, granted = _signal_rules(user)
+        return visible_queryset(queryset, user, extra_need_to_know=rules, granted=granted)
     if is_partner(user):
         return queryset.filter(created_by=user)
     return queryset.none()
@@ -116,7 +111,8 @@ def access_signal(user: User, pk: object) -> Signal:
             raise NotFoundError() from None
     if not is_staff(user):
         raise NotFoundError()
-    return access_object(queryset, user, pk, extra_need_to_know=_signal_need_to_know(user))
+    rules, granted = _signal_rules(user)
+    return access_object(queryset, user, pk, extra_need_to_know=rules, granted=granted)
 
 
 # --- Sources ----------------------------------------------------------------------------------
@@ -128,8 +124,8 @@ def sources_visible(user: User, queryset: QuerySet[Source] | None = None) -> Que
     if is_staff(user):
         return queryset
     if is_partner(user):
-        mine, my_groups = granted_ids(Source, user)
-        return queryset.filter(Q(created_by=user) | Q(pk__in=mine) | Q(pk__in=my_groups))
+        granted = granted_ids(user, Source)[Source]
+        return queryset.filter(Q(created_by=user) | Q(pk__in=granted))
     return queryset.none()
 
 

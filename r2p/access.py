@@ -14,10 +14,11 @@ leaves an audit row when the record exists but was refused.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
@@ -27,20 +28,57 @@ from r2p.models import Classification, User
 M = TypeVar("M", bound=models.Model)
 
 
-def granted_ids(model: type[models.Model], user: User) -> tuple[models.QuerySet, models.QuerySet]:
-    """Subqueries of the ids of `model` rows this user holds `view` on, directly and through
-    groups, read straight from guardian's direct foreign-key permission tables.
+@cache
+def _view_permission_id(app_label: str, model_name: str) -> int | None:
+    """Permission ids never change while the schema stands; r2p.apps clears this cache after
+    every migrate or flush, which is when they may."""
+    from django.contrib.auth.models import Permission
 
-    (guardian's get_objects_for_user wraps these in a query over the whole protected table,
-    which PostgreSQL then scans in full: fine for hundreds of rows, not for a million.)
-    """
-    permission = Q(
-        permission__codename=f"view_{model._meta.model_name}",
-        permission__content_type__app_label=model._meta.app_label,
+    return (
+        Permission.objects.filter(content_type__app_label=app_label, codename=f"view_{model_name}")
+        .values_list("pk", flat=True)
+        .first()
     )
-    mine = get_user_obj_perms_model(model).objects.filter(permission, user=user)
-    groups = get_group_obj_perms_model(model).objects.filter(permission, group__user=user)
-    return mine.values("content_object_id"), groups.values("content_object_id")
+
+
+def granted_ids(user: User, *protected: type[models.Model]) -> dict[type[models.Model], list]:
+    """The ids of the rows of each model this user holds `view` on, directly or through a
+    group, read in ONE query from guardian's direct foreign-key permission tables.
+
+    Grants are few (named individuals, team memberships), so the ids travel as literal lists:
+    the list queries then stay simple for PostgreSQL to plan, which at a million signals is
+    most of their cost. The SQL is written out because this runs on every list and detail
+    page, and building it through the ORM cost more than running it. (guardian's
+    get_objects_for_user is not used: it wraps the grants in a query over the whole protected
+    table, which PostgreSQL scans in full.)
+    """
+    quote = connection.ops.quote_name
+    user_groups = quote(User.groups.through._meta.db_table)
+    selects, params = [], []
+    for index, model in enumerate(protected):
+        permission = _view_permission_id(model._meta.app_label, model._meta.model_name)
+        if permission is None:
+            continue
+        # Table names come from the models, never from input.
+        user_table = quote(get_user_obj_perms_model(model)._meta.db_table)
+        group_table = quote(get_group_obj_perms_model(model)._meta.db_table)
+        selects.append(
+            f"SELECT {index}, content_object_id FROM {user_table} "  # noqa: S608
+            "WHERE permission_id = %s AND user_id = %s"
+        )
+        selects.append(
+            f"SELECT {index}, g.content_object_id FROM {group_table} g "  # noqa: S608
+            f"JOIN {user_groups} ug ON ug.group_id = g.group_id "
+            "WHERE g.permission_id = %s AND ug.user_id = %s"
+        )
+        params += [permission, user.pk, permission, user.pk]
+    found: dict[type[models.Model], list] = {model: [] for model in protected}
+    if selects:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(selects), params)
+            for index, object_id in cursor.fetchall():
+                found[protected[index]].append(object_id)
+    return found
 
 
 def visible_queryset(
@@ -48,16 +86,22 @@ def visible_queryset(
     user: User,
     *,
     extra_need_to_know: Q | None = None,
+    granted: list | None = None,
 ) -> models.QuerySet[M]:
-    """The records of `queryset` this user may see: clearance, then need-to-know."""
+    """The records of `queryset` this user may see: clearance, then need-to-know.
+
+    `granted` is the ids this user holds a grant on, when the caller has read them already.
+    """
     if not (user and user.is_authenticated and user.is_active):
         return queryset.none()
-    model = queryset.model
-    mine, my_groups = granted_ids(model, user)
-    need_to_know = Q(classification=Classification.PUBLIC) | Q(pk__in=mine) | Q(pk__in=my_groups)
+    if granted is None:
+        granted = granted_ids(user, queryset.model)[queryset.model]
+    need_to_know = Q(classification=Classification.PUBLIC)
+    if granted:
+        need_to_know |= Q(pk__in=granted)
     if extra_need_to_know is not None:
         need_to_know |= extra_need_to_know
-    return queryset.filter(classification__lte=user.clearance).filter(need_to_know)
+    return queryset.filter(Q(classification__lte=user.clearance) & need_to_know)
 
 
 def access_object(
@@ -66,6 +110,7 @@ def access_object(
     pk: object,
     *,
     extra_need_to_know: Q | None = None,
+    granted: list | None = None,
 ) -> M:
     """One record this user may see, or NotFoundError: the same answer for missing and forbidden.
 
@@ -77,7 +122,9 @@ def access_object(
     except ValidationError:
         raise NotFoundError() from None
     try:
-        return visible_queryset(queryset, user, extra_need_to_know=extra_need_to_know).get(pk=pk)
+        return visible_queryset(
+            queryset, user, extra_need_to_know=extra_need_to_know, granted=granted
+        ).get(pk=pk)
     except queryset.model.DoesNotExist:
         pass
     if queryset.filter(pk=pk).exists():

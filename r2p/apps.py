@@ -17,6 +17,9 @@ class R2PConfig(AppConfig):
 def _roles_sync_after_migrate(sender, **kwargs) -> None:
     # Runs once per migrated app; cheap and idempotent, and it means a permission declared in
     # r2p/roles.py is granted as soon as the app that defines it is migrated.
+    from r2p.access import _view_permission_id
     from r2p.roles import roles_sync
 
+    # A migrate or a flush may have created permissions anew, under new ids.
+    _view_permission_id.cache_clear()
     roles_sync()

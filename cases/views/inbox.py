@@ -250,10 +250,8 @@ def _render_inbox(
     page, total, filters = None, None, None
     if form.is_valid():
         filters = form.filters()
-        # The page never shows these long columns; only ts_headline reads the description.
-        queryset = selectors.signal_list(user=user, filters=filters).defer(
-            "search_vector", "description", "original_source_text"
-        )
+        # Only the columns a row shows; ts_headline reads the description inside PostgreSQL.
+        queryset = selectors.signal_list(user=user, filters=filters, rows_only=True)
         page = inbox_page(queryset, sort=filters.sort, params=params, base=base)
         total = _capped_count(queryset)
         corroboration = selectors.signal_corroboration(page.rows)
