@@ -88,7 +88,7 @@ def _django(database: str | None) -> tuple[dict[str, Any], str]:
     from django.conf import settings
     from django.db.backends.postgresql.base import DatabaseWrapper
 
-    app_settings = dict(settings.DATABASES["default"])
+    app_settings = {"OPTIONS": {}, **settings.DATABASES["default"]}
     maintenance = DatabaseWrapper(app_settings).get_connection_params()
     name = database or f"{app_settings['NAME']}_bench"
     settings.DATABASES["default"]["NAME"] = name

@@ -238,7 +238,7 @@ def test_secret_key_is_required_and_the_example_cannot_be_used_by_accident():
     secret = services()["web"]["environment"]["SECRET_KEY"]
     assert secret.startswith("${SECRET_KEY:?"), "compose must refuse to start without SECRET_KEY"
     example = env_example()["SECRET_KEY"]
-    # settings refuses a key under 50 characters, so the placeholder can never go live.
+    # settings refuses a key under 50 characters, so the example value can never go live.
     assert len(example) < 50, f"the example SECRET_KEY {example!r} would be accepted"
 
 

@@ -290,7 +290,7 @@ def test_the_signal_list_applies_each_filter(
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ({"country": "XXX"}, "country"),
+        ({"country": "QQQ"}, "country"),
         ({"region": "Atlantis"}, "region"),
         ({"category": "weather"}, "category"),
         ({"credibility": 9}, "credibility"),

@@ -1,6 +1,6 @@
 """Import an ACLED or UCDP GED file now, in this process, through the same services as the browser.
 
-    python manage.py import_events FILE --format acled|ucdp --source SRC-XXXX \
+    python manage.py import_events FILE --format acled|ucdp --source SRC-4K7Q \
         [--classification PUBLIC] [--username U] [--errors-csv PATH]
 """
 
