@@ -279,3 +279,21 @@ def situation_overview(*, situation: Situation, user: User, weeks: int = 26) -> 
 
 def source_list(*, user: User) -> QuerySet[Source]:
     return access.sources_visible(user).annotate(signal_count=Count("signals"))
+
+
+def situation_search(*, user: User, q: str, limit: int = 20) -> list[Situation]:
+    """Visible situations whose reference, title, countries or summary mention `q`."""
+    text = q.strip()
+    if not text:
+        return []
+    condition = (
+        Q(reference__iexact=text)
+        | Q(title__icontains=text)
+        | Q(summary__icontains=text)
+        | Q(countries__contains=[text.upper()])
+    )
+    return list(
+        access.situations_visible(user, Situation.objects.select_related("lead_analyst"))
+        .filter(condition)
+        .order_by("title")[:limit]
+    )

@@ -1,7 +1,7 @@
 """Routes of the intake: each area's module declares its own `urlpatterns`."""
 
 from cases import apis, apis_imports
-from cases.views import imports, inbox, signals, situations, sources
+from cases.views import imports, inbox, search, signals, situations, sources
 
 app_name = "cases"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     *situations.urlpatterns,
     *sources.urlpatterns,
     *imports.urlpatterns,
+    *search.urlpatterns,
 ]
 
 api_urlpatterns = [*apis.urlpatterns, *apis_imports.urlpatterns]

@@ -1,0 +1,42 @@
+"""The search box of the top bar: situations and signals in one place."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+from cases import selectors
+from cases.views.situations import highest, staff_page
+
+RESULTS_PER_KIND = 20
+
+
+@staff_page
+def search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:200]
+    situations = selectors.situation_search(user=request.user, q=q, limit=RESULTS_PER_KIND)
+    signals = []
+    if q:
+        filters = selectors.SignalFilters(q=q, sort="relevance")
+        signals = list(
+            selectors.signal_list(user=request.user, filters=filters, rows_only=True)[
+                :RESULTS_PER_KIND
+            ]
+        )
+    return render(
+        request,
+        "cases/search.html",
+        {
+            "q": q,
+            "situations": situations,
+            "signals": signals,
+            "limit": RESULTS_PER_KIND,
+            "page_classification": highest(
+                *(s.classification for s in situations), *(s.classification for s in signals)
+            ),
+        },
+    )
+
+
+urlpatterns = [path("search/", search, name="search")]
