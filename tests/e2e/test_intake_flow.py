@@ -138,7 +138,9 @@ def test_amina_files_a_signal_finds_it_by_search_and_links_it_to_her_situation(
         f"1 signal linked to {darfur.reference} ({darfur.title})."
     )
     # Back on the same search, now empty: the signal left the new ones.
-    expect(page.get_by_role("searchbox", name="Search", exact=True)).to_have_value("killed Misterei")
+    expect(page.get_by_role("searchbox", name="Search", exact=True)).to_have_value(
+        "killed Misterei"
+    )
     expect(page.locator(".empty-state")).to_contain_text("No new signal matches")
     screenshot("intake-6-inbox-after-link")
     signal.refresh_from_db()
