@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from cases import selectors
-from cases.views.situations import highest, staff_page
+from cases.views.common import highest, staff_page
 
 RESULTS_PER_KIND = 20
 

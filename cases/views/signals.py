@@ -19,7 +19,7 @@ from cases.models import (
     SignalSituationLink,
     SignalStatus,
 )
-from cases.views.situations import chosen_level, highest, require_permission, staff_page
+from cases.views.common import chosen_level, highest, require_permission, staff_page
 from r2p.countries import country_name
 from r2p.errors import ApplicationValidationError, ConflictError
 from r2p.models import AuditEvent, Classification, User

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from cases import access, selectors, services
 from cases.forms.sources import IdentityGrantForm, RegradeForm, SourceFilterForm, SourceForm
 from cases.models import Reliability, Signal, Source
-from cases.views.situations import chosen_level, highest, require_permission, staff_page
+from cases.views.common import chosen_level, highest, require_permission, staff_page
 from r2p.errors import ApplicationValidationError
 from r2p.pagination import keyset_page
 
