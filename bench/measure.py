@@ -313,10 +313,10 @@ def triage(
             return [row[0] for row in cursor.fetchall()]
 
     def selector_page(before: int | None) -> list[int]:
-        queryset = selectors.signal_list(user=user, filters=wanted, rows_only=True)
+        queryset = selectors.signal_table(user=user, filters=wanted)
         if before is not None:
             queryset = queryset.filter(pk__lt=before)
-        return [signal.pk for signal in queryset[:PAGE]]
+        return [signal.pk for signal in selectors.signal_rows(queryset[:PAGE])]
 
     visible = selectors.signal_list(user=user, filters=wanted)
     matches = visible.count()

@@ -18,7 +18,10 @@ Detail pages and APIs use the access_* functions: missing and forbidden both ans
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from cases.models import (
     ImportJob,
@@ -28,7 +31,7 @@ from cases.models import (
     Source,
     SourceIdentity,
 )
-from r2p.access import access_object, granted_ids, visible_queryset
+from r2p.access import access_object, granted_ids, granted_subquery, visible_queryset
 from r2p.errors import NotFoundError
 from r2p.models import Classification, User
 
@@ -78,16 +81,32 @@ def situation_manageable(user: User, situation: Situation) -> bool:
 # --- Signals ----------------------------------------------------------------------------------
 
 
-def _signal_rules(user: User) -> tuple[Q, list]:
+def _signal_rules(user: User) -> tuple[Q, RawSQL | list]:
     """Need-to-know beyond grants, for CONFIDENTIAL signals: those in the shared pool (linked
     to no situation yet: the inbox, and what was dismissed from it), those linked to my team's
-    situations, and those I filed myself. Returns it with my signal grants (one query)."""
-    granted = granted_ids(user, Signal, Situation)
-    linked = SignalSituationLink.objects.filter(signal=OuterRef("pk"))
-    shared_or_mine = ~Exists(linked) | Q(created_by=user)
-    if granted[Situation]:
-        shared_or_mine |= Exists(linked.filter(situation__in=granted[Situation]))
-    return Q(classification=Classification.CONFIDENTIAL) & shared_or_mine, granted[Signal]
+    situations, and those I filed myself. Returns it with my signal grants.
+
+    Grants are subqueries of the signal query rather than a query of their own: the triage
+    inbox runs this on every page, and the extra round trip cost more than the subqueries."""
+    shared_or_mine = (
+        ~Exists(_links_of_the_signal())
+        | Q(created_by=user)
+        | Exists(
+            SignalSituationLink.objects.filter(
+                signal=OuterRef("pk"), situation__in=granted_subquery(user, Situation)
+            )
+        )
+    )
+    return Q(classification=Classification.CONFIDENTIAL) & shared_or_mine, granted_subquery(
+        user, Signal
+    )
+
+
+@cache
+def _links_of_the_signal() -> QuerySet[SignalSituationLink]:
+    # The same for everyone, built once: the list pages run this rule on every request, and
+    # building querysets costs more there than PostgreSQL's work. Exists() copies it on use.
+    return SignalSituationLink.objects.filter(signal=OuterRef("pk"))
 
 
 def signals_visible(user: User, queryset: QuerySet[Signal] | None = None) -> QuerySet[Signal]:

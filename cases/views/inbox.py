@@ -116,7 +116,7 @@ def _past(keys: tuple[SortKey, ...], values: list[Any], *, backwards: bool) -> Q
     return reduce(operator.or_, branches) if branches else None
 
 
-def _cursor(row: Signal, keys: tuple[SortKey, ...]) -> str:
+def _cursor(row: selectors.SignalRow, keys: tuple[SortKey, ...]) -> str:
     values = (getattr(row, key.field) for key in keys)
     return "~".join("" if value is None else str(value) for value in values)
 
@@ -144,7 +144,7 @@ def _cursor_parse(raw: str | None, keys: tuple[SortKey, ...]) -> list[Any] | Non
 
 @dataclass
 class InboxPage:
-    rows: list[Signal]
+    rows: list[selectors.SignalRow]
     next_query: str | None
     previous_query: str | None
     first_query: str | None
@@ -172,7 +172,9 @@ def inbox_page(
     if before is not None:
         past = _past(keys, before, backwards=True)
         window = queryset.filter(past) if past is not None else queryset.none()
-        rows = list(window.order_by(*_ordering(keys, backwards=True))[: PAGE_SIZE + 1])
+        rows = selectors.signal_rows(
+            window.order_by(*_ordering(keys, backwards=True))[: PAGE_SIZE + 1]
+        )
         has_previous, has_next = len(rows) > PAGE_SIZE, True
         rows = list(reversed(rows[:PAGE_SIZE]))
     else:
@@ -180,7 +182,9 @@ def inbox_page(
         if after is not None:
             past = _past(keys, after, backwards=False)
             window = queryset.filter(past) if past is not None else queryset.none()
-        rows = list(window.order_by(*_ordering(keys, backwards=False))[: PAGE_SIZE + 1])
+        rows = selectors.signal_rows(
+            window.order_by(*_ordering(keys, backwards=False))[: PAGE_SIZE + 1]
+        )
         has_previous, has_next = after is not None, len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
 
@@ -251,7 +255,7 @@ def _render_inbox(
     if form.is_valid():
         filters = form.filters()
         # Only the columns a row shows; ts_headline reads the description inside PostgreSQL.
-        queryset = selectors.signal_list(user=user, filters=filters, rows_only=True)
+        queryset = selectors.signal_table(user=user, filters=filters)
         page = inbox_page(queryset, sort=filters.sort, params=params, base=base)
         total = _capped_count(queryset)
         corroboration = selectors.signal_corroboration(page.rows)

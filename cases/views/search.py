@@ -19,10 +19,8 @@ def search(request: HttpRequest) -> HttpResponse:
     signals = []
     if q:
         filters = selectors.SignalFilters(q=q, sort="relevance")
-        signals = list(
-            selectors.signal_list(user=request.user, filters=filters, rows_only=True)[
-                :RESULTS_PER_KIND
-            ]
+        signals = selectors.signal_rows(
+            selectors.signal_table(user=request.user, filters=filters)[:RESULTS_PER_KIND]
         )
     return render(
         request,

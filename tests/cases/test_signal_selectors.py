@@ -17,6 +17,8 @@ from cases.selectors import (
     signal_corroboration,
     signal_duplicate_candidates,
     signal_list,
+    signal_rows,
+    signal_table,
 )
 from r2p.models import Classification
 from tests.factories import UserFactory
@@ -79,6 +81,43 @@ def test_search_marks_each_match_in_the_headline_and_the_description(analyst, ne
     assert found.headline_marked == f"Soldiers {MARK_START}detained{MARK_END} students in Kosti"
     assert f"were {MARK_START}detained{MARK_END} without" in found.description_marked
     assert found.rank > 0
+
+
+def test_a_table_row_carries_what_the_row_shows_and_the_source_only_as_pseudonym_and_grade(
+    analyst, field_office
+):
+    signal = file_signal(analyst, field_office, fatalities_best=4, admin1="Central Darfur")
+    (row,) = signal_rows(signal_table(user=analyst, filters=SignalFilters()))
+    assert (row.pk, row.headline, row.admin1, row.fatalities_best) == (
+        signal.pk,
+        "Armed men burned houses in Misterei village",
+        "Central Darfur",
+        4,
+    )
+    assert row.get_category_display() == "Violence against civilians"
+    assert row.get_status_display() == "New"
+    assert (row.source.pseudonym, row.source.reliability) == (field_office.pseudonym, "B")
+    assert not hasattr(row.source, "name")
+
+
+def test_table_rows_and_list_agree_on_search_and_highlights(analyst, newspaper):
+    file_signal(analyst, newspaper, headline="Soldiers detained students in Kosti")
+    file_signal(analyst, newspaper, headline="Market prices doubled")
+    filters = SignalFilters(q="detain", sort="relevance")
+    (row,) = signal_rows(signal_table(user=analyst, filters=filters))
+    (found,) = signal_list(user=analyst, filters=filters)
+    assert (row.pk, row.headline_marked, row.rank) == (found.pk, found.headline_marked, found.rank)
+
+
+def test_a_table_page_is_one_query_whatever_its_size(analyst, newspaper):
+    for number in range(12):
+        file_signal(analyst, newspaper, headline=f"Report {number}")
+    for size in (2, 12):
+        with CaptureQueriesContext(connection) as queries:
+            rows = signal_rows(signal_table(user=analyst, filters=SignalFilters())[:size])
+        assert len(rows) == size
+        # the analyst's grants are subqueries of the page's query
+        assert len(queries) == 1
 
 
 def test_search_understands_phrases_and_exclusions(analyst, newspaper):
