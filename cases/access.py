@@ -18,10 +18,8 @@ Detail pages and APIs use the access_* functions: missing and forbidden both ans
 
 from __future__ import annotations
 
-from functools import cache
-
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from cases.models import (
     ImportJob,
@@ -31,7 +29,7 @@ from cases.models import (
     Source,
     SourceIdentity,
 )
-from r2p.access import access_object, granted_ids, granted_subquery, visible_queryset
+from r2p.access import NeedToKnow, access_object, granted_ids, grants_sql, visible_queryset
 from r2p.errors import NotFoundError
 from r2p.models import Classification, User
 
@@ -81,40 +79,29 @@ def situation_manageable(user: User, situation: Situation) -> bool:
 # --- Signals ----------------------------------------------------------------------------------
 
 
-def _signal_rules(user: User) -> tuple[Q, RawSQL | list]:
+def _signal_need_to_know(user: User) -> NeedToKnow:
     """Need-to-know beyond grants, for CONFIDENTIAL signals: those in the shared pool (linked
     to no situation yet: the inbox, and what was dismissed from it), those linked to my team's
-    situations, and those I filed myself. Returns it with my signal grants.
-
-    Grants are subqueries of the signal query rather than a query of their own: the triage
-    inbox runs this on every page, and the extra round trip cost more than the subqueries."""
-    shared_or_mine = (
-        ~Exists(_links_of_the_signal())
-        | Q(created_by=user)
-        | Exists(
-            SignalSituationLink.objects.filter(
-                signal=OuterRef("pk"), situation__in=granted_subquery(user, Situation)
-            )
-        )
+    situations (a grant on the situation), and those I filed myself."""
+    links = connection.ops.quote_name(SignalSituationLink._meta.db_table)
+    team_sql, team_params = grants_sql(user, Situation) or ("SELECT NULL WHERE FALSE", [])
+    # Table names come from the models, never from input; the values are parameters.
+    sql = (
+        "{classification} = %s AND ("  # noqa: S608
+        f"NOT EXISTS (SELECT 1 FROM {links} l WHERE l.signal_id = {{pk}})"
+        " OR {created_by} = %s"
+        f" OR EXISTS (SELECT 1 FROM {links} l WHERE l.signal_id = {{pk}}"
+        f" AND l.situation_id IN ({team_sql})))"
     )
-    return Q(classification=Classification.CONFIDENTIAL) & shared_or_mine, granted_subquery(
-        user, Signal
-    )
-
-
-@cache
-def _links_of_the_signal() -> QuerySet[SignalSituationLink]:
-    # The same for everyone, built once: the list pages run this rule on every request, and
-    # building querysets costs more there than PostgreSQL's work. Exists() copies it on use.
-    return SignalSituationLink.objects.filter(signal=OuterRef("pk"))
+    params = (int(Classification.CONFIDENTIAL), user.pk, *team_params)
+    return NeedToKnow(sql, params, ("classification", "pk", "created_by"))
 
 
 def signals_visible(user: User, queryset: QuerySet[Signal] | None = None) -> QuerySet[Signal]:
     """The signals this user may see, as one filterable queryset (no row-by-row checks)."""
     queryset = queryset if queryset is not None else Signal.objects.all()
     if is_staff(user):
-        rules, granted = _signal_rules(user)
-        return visible_queryset(queryset, user, extra_need_to_know=rules, granted=granted)
+        return visible_queryset(queryset, user, extra_need_to_know=_signal_need_to_know(user))
     if is_partner(user):
         return queryset.filter(created_by=user)
     return queryset.none()
@@ -130,8 +117,7 @@ def access_signal(user: User, pk: object) -> Signal:
             raise NotFoundError() from None
     if not is_staff(user):
         raise NotFoundError()
-    rules, granted = _signal_rules(user)
-    return access_object(queryset, user, pk, extra_need_to_know=rules, granted=granted)
+    return access_object(queryset, user, pk, extra_need_to_know=_signal_need_to_know(user))
 
 
 # --- Sources ----------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ A person sees a record only if their clearance covers its classification and the
 need-to-know: PUBLIC records need nothing more; anything above needs an object permission
 (granted to the person, or to a group they belong to, through django-guardian's direct
 foreign-key permission tables). Apps add their own need-to-know on top (team membership of a
-situation, the partner that sent a signal) by passing `extra_need_to_know`; they never write
-their own clearance checks.
+situation, the partner that sent a signal) by passing `extra_need_to_know` (a NeedToKnow: SQL
+over the model's columns); they never write their own clearance checks.
 
 List pages and list APIs call `visible_queryset`; detail pages and detail APIs call
 `access_object`, which answers NotFoundError for a missing and a forbidden record alike, and
@@ -14,13 +14,14 @@ leaves an audit row when the record exists but was refused.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, F, Func
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from r2p.errors import NotFoundError
@@ -42,7 +43,7 @@ def _view_permission_id(app_label: str, model_name: str) -> int | None:
     )
 
 
-def _grants_sql(user: User, model: type[models.Model]) -> tuple[str, list] | None:
+def grants_sql(user: User, model: type[models.Model]) -> tuple[str, list] | None:
     """SQL for the ids of `model` rows this user holds `view` on, directly or through a group,
     from guardian's direct foreign-key permission tables; None when the model has no `view`."""
     permission = _view_permission_id(model._meta.app_label, model._meta.model_name)
@@ -74,9 +75,9 @@ def granted_ids(user: User, *protected: type[models.Model]) -> dict[type[models.
     """
     selects, params = [], []
     for index, model in enumerate(protected):
-        grants = _grants_sql(user, model)
+        grants = grants_sql(user, model)
         if grants is not None:
-            # Built from model metadata only (see _grants_sql); the values are parameters.
+            # Built from model metadata only (see grants_sql); the values are parameters.
             selects.append(f"SELECT {index}, id FROM ({grants[0]}) AS grants{index}(id)")  # noqa: S608
             params += grants[1]
     found: dict[type[models.Model], list] = {model: [] for model in protected}
@@ -88,35 +89,65 @@ def granted_ids(user: User, *protected: type[models.Model]) -> dict[type[models.
     return found
 
 
-def granted_subquery(user: User, model: type[models.Model]) -> RawSQL | list:
-    """The same ids as granted_ids, as a subquery for `pk__in` / `<fk>__in` inside a bigger
-    query: the busiest lists (the triage inbox) then take one round trip instead of two."""
-    grants = _grants_sql(user, model)
-    return [] if grants is None else RawSQL(*grants)  # noqa: S611 (no input in the SQL)
+class SqlCondition(Func):
+    """A yes/no condition written in SQL over columns of the query's model.
+
+    `sql` names the columns as `{field}` placeholders; each becomes the column under the alias
+    the query gives it (also inside a subquery), so the SQL never guesses table aliases.
+    `params` fill its `%s` placeholders in order. Building this costs a fraction of the same
+    condition made of Q and Exists objects, which on the busiest list (the triage inbox, a page
+    per keystroke) cost more than PostgreSQL's work.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, sql: str, params: Sequence[object], fields: Sequence[str]) -> None:
+        super().__init__(*(F(field) for field in fields))
+        self.sql, self.params, self.fields = sql, list(params), tuple(fields)
+
+    def as_sql(self, compiler, connection, **extra):  # type: ignore[override]
+        columns = {
+            field: compiler.compile(expression)[0]
+            for field, expression in zip(self.fields, self.get_source_expressions(), strict=True)
+        }
+        return "(" + self.sql.format(**columns) + ")", self.params
+
+
+@dataclass(frozen=True)
+class NeedToKnow:
+    """An app's need-to-know beyond grants, as SQL for SqlCondition (see its docstring)."""
+
+    sql: str
+    params: tuple[object, ...]
+    fields: tuple[str, ...]
+
+
+def visibility_condition(
+    user: User, model: type[models.Model], extra: NeedToKnow | None = None
+) -> SqlCondition:
+    """Clearance, then need-to-know: PUBLIC, or a grant to the user or one of their groups, or
+    the app's `extra` rule. The grants are a subquery, so the whole rule is one query."""
+    sql = "{classification} <= %s AND ({classification} = %s"
+    params: list[object] = [user.clearance, int(Classification.PUBLIC)]
+    fields = {"classification", "pk"}
+    grants = grants_sql(user, model)
+    if grants is not None:
+        sql += " OR {pk} IN (" + grants[0] + ")"
+        params += grants[1]
+    if extra is not None:
+        sql += " OR (" + extra.sql + ")"
+        params += extra.params
+        fields.update(extra.fields)
+    return SqlCondition(sql + ")", params, sorted(fields))
 
 
 def visible_queryset(
-    queryset: models.QuerySet[M],
-    user: User,
-    *,
-    extra_need_to_know: Q | None = None,
-    granted: list | RawSQL | None = None,
+    queryset: models.QuerySet[M], user: User, *, extra_need_to_know: NeedToKnow | None = None
 ) -> models.QuerySet[M]:
-    """The records of `queryset` this user may see: clearance, then need-to-know.
-
-    `granted` is the ids this user holds a grant on (a list, or granted_subquery()), when the
-    caller has them already.
-    """
+    """The records of `queryset` this user may see: clearance, then need-to-know."""
     if not (user and user.is_authenticated and user.is_active):
         return queryset.none()
-    if granted is None:
-        granted = granted_ids(user, queryset.model)[queryset.model]
-    need_to_know = Q(classification=Classification.PUBLIC)
-    if isinstance(granted, RawSQL) or granted:
-        need_to_know |= Q(pk__in=granted)
-    if extra_need_to_know is not None:
-        need_to_know |= extra_need_to_know
-    return queryset.filter(Q(classification__lte=user.clearance) & need_to_know)
+    return queryset.filter(visibility_condition(user, queryset.model, extra_need_to_know))
 
 
 def access_object(
@@ -124,8 +155,7 @@ def access_object(
     user: User,
     pk: object,
     *,
-    extra_need_to_know: Q | None = None,
-    granted: list | RawSQL | None = None,
+    extra_need_to_know: NeedToKnow | None = None,
 ) -> M:
     """One record this user may see, or NotFoundError: the same answer for missing and forbidden.
 
@@ -137,9 +167,7 @@ def access_object(
     except ValidationError:
         raise NotFoundError() from None
     try:
-        return visible_queryset(
-            queryset, user, extra_need_to_know=extra_need_to_know, granted=granted
-        ).get(pk=pk)
+        return visible_queryset(queryset, user, extra_need_to_know=extra_need_to_know).get(pk=pk)
     except queryset.model.DoesNotExist:
         pass
     if queryset.filter(pk=pk).exists():
