@@ -49,6 +49,16 @@ class NotFoundError(ApplicationError):
         return "Not found."
 
 
+class ForbiddenError(ApplicationError):
+    """The person may see the record but not make this move (four eyes, a role's limits)."""
+
+    http_status = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+
+    def default_message(self) -> str:
+        return "You may not do this."
+
+
 class ConflictError(ApplicationError):
     """A move the workflow does not allow, or a write on a stale version."""
 

@@ -36,8 +36,33 @@ ANALYST_PERMISSIONS = (
     "cases.change_situation",
     "cases.view_importjob",
     "cases.add_importjob",
+    "assessments.view_assessment",
+    "assessments.add_assessment",
+    "assessments.change_assessment",
+    "assessments.view_challenge",
+    "assessments.add_challenge",
+    "assessments.change_challenge",
+    "assessments.view_triggerevent",
+    "assessments.add_triggerevent",
+    "assessments.change_triggerevent",
+    "assessments.delete_triggerevent",
+    "assessments.view_responseoption",
+    "assessments.add_responseoption",
+    "assessments.change_responseoption",
 )
-STAFF_READ_PERMISSIONS = ("cases.view_signal", "cases.view_source", "cases.view_situation")
+# Reviewers approve or return assessments (never their own: assessments.services).
+SENIOR_ANALYST_PERMISSIONS = (*ANALYST_PERMISSIONS, "assessments.approve_assessment")
+# Anyone with access may challenge a signal or a judgment.
+STAFF_READ_PERMISSIONS = (
+    "cases.view_signal",
+    "cases.view_source",
+    "cases.view_situation",
+    "assessments.view_assessment",
+    "assessments.view_challenge",
+    "assessments.add_challenge",
+    "assessments.view_triggerevent",
+    "assessments.view_responseoption",
+)
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -51,7 +76,7 @@ ROLES: tuple[Role, ...] = (
         "senior-analyst",
         "Senior Analyst",
         "Reviewer: the second pair of eyes on every assessment and escalation.",
-        ANALYST_PERMISSIONS,
+        SENIOR_ANALYST_PERMISSIONS,
         Classification.STRICTLY_CONFIDENTIAL,
     ),
     Role(

@@ -409,5 +409,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.import_jobs_requeue_task",
         "schedule": crontab(minute="*/5"),
     },
+    "trigger-reminders-daily": {
+        "task": "assessments.tasks.trigger_reminders_task",
+        "schedule": crontab(hour=6, minute=5),
+    },
 }
+# Links in e-mails (which carry no classified content, only a link and a reference).
+SITE_URL = env_url("SITE_URL", schemes=("http", "https")) or f"http://localhost:{PORT}"
+# How many days before a dated trigger (an election, a trial) its situation's team is reminded,
+# unless the trigger says otherwise.
+TRIGGER_REMINDER_DAYS = env_int("TRIGGER_REMINDER_DAYS", 14, minimum=0, maximum=365)
 READYZ_WORKER_TIMEOUT = float(env_int("READYZ_WORKER_TIMEOUT", 3, minimum=1, maximum=30))
