@@ -9,6 +9,7 @@ from functools import cache
 _USER_ASSIGNED = {
     "XKX": {
         "Preferred Term": "Kosovo",
+        "ISO 3166-1 Alpha 2-Codes": "XK",
         "Region Name": "Europe",
         "Sub-region Name": "Southern Europe",
         "Intermediate Region Name": None,
@@ -46,6 +47,12 @@ def _region_names(info: dict) -> tuple[str, ...]:
 def country_name(iso3: str) -> str | None:
     info = _countries().get(iso3.upper())
     return info["Preferred Term"] if info else None
+
+
+def country_alpha2(iso3: str) -> str | None:
+    """The alpha-2 code of an alpha-3 code (XKX gives XK), or None if unknown."""
+    info = _countries().get(iso3.strip().upper())
+    return (info or {}).get("ISO 3166-1 Alpha 2-Codes") or None
 
 
 def member_state_validate(iso3: str) -> str:
