@@ -684,13 +684,21 @@ def challenge_acknowledge(
     note = _text({"note": note}, "note", errors, required=True)
     if errors:
         raise ApplicationValidationError(errors)
-    if challenge.status != ChallengeStatus.OPEN:
-        raise ConflictError("Only open challenges are acknowledged; this one is resolved.")
-    if challenge.pk not in {c.pk for c in selectors.challenges_relevant(assessment)}:
-        raise ApplicationValidationError(
-            {"challenge": ["This challenge is not about anything this assessment uses."]}
-        )
     with transaction.atomic():
+        # Read both afresh under locks: a challenge resolved, or a version approved, since the
+        # caller loaded them takes no acknowledgement (and a resolution cannot slip in between).
+        challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
+        assessment = _lock_assessment(assessment)
+        if challenge.status != ChallengeStatus.OPEN:
+            raise ConflictError("Only open challenges are acknowledged; this one is resolved.")
+        if assessment.status == AssessmentStatus.APPROVED:
+            raise ConflictError(
+                f"Version {assessment.version} is approved; what its reviewers weighed is final."
+            )
+        if challenge.pk not in {c.pk for c in selectors.challenges_relevant(assessment)}:
+            raise ApplicationValidationError(
+                {"challenge": ["This challenge is not about anything this assessment uses."]}
+            )
         try:
             with transaction.atomic():
                 ack = ChallengeAcknowledgement.objects.create(
@@ -747,11 +755,18 @@ def trigger_create(*, situation: Situation, actor: User, data: dict[str, Any]) -
 
 def trigger_update(*, trigger: TriggerEvent, actor: User, data: dict[str, Any]) -> TriggerEvent:
     access.require_writer(actor, trigger.situation)
-    errors: dict[str, list[str]] = {}
-    fields = _trigger_fields({**_trigger_data(trigger), **data}, errors)
-    if errors:
-        raise ApplicationValidationError(errors)
     with transaction.atomic():
+        # Read afresh under the lock: the reminder task may have marked it since the caller
+        # loaded it, and saving a stale copy would clear `reminded_at` and remind the team twice.
+        trigger = (
+            TriggerEvent.objects.select_for_update(of=("self",))
+            .select_related("situation")
+            .get(pk=trigger.pk)
+        )
+        errors: dict[str, list[str]] = {}
+        fields = _trigger_fields({**_trigger_data(trigger), **data}, errors)
+        if errors:
+            raise ApplicationValidationError(errors)
         if fields["occurs_on"] != trigger.occurs_on or fields["remind_days_before"] != (
             trigger.remind_days_before
         ):
@@ -796,7 +811,8 @@ def trigger_reminders_send(*, today: date | None = None) -> int:
     for pk in list(due):
         with transaction.atomic():
             trigger = (
-                TriggerEvent.objects.select_for_update(skip_locked=True)
+                # Lock the trigger only, not the situation and user rows it is read with.
+                TriggerEvent.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("situation__lead_analyst")
                 .filter(pk=pk, reminded_at__isnull=True)
                 .first()

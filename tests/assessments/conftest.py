@@ -95,3 +95,17 @@ def judge(assessment, actor, number, level, **fields):
     """Set factor `number` of `assessment` to `level` through the service."""
     judgment = assessment.judgments.get(factor__number=number)
     return services.judgment_update(judgment=judgment, actor=actor, data={"level": level, **fields})
+
+
+@pytest.fixture
+def second_reviewer(db):
+    """Sofia, a senior analyst who is not on the Central Sahel team."""
+    from tests.factories import UserFactory
+
+    return UserFactory(
+        username="sofia",
+        first_name="Sofia",
+        last_name="Ramos",
+        role="senior-analyst",
+        clearance=Classification.STRICTLY_CONFIDENTIAL,
+    )
