@@ -500,3 +500,129 @@ def seed_figures(report: Any) -> dict[str, Any]:
         "seed_seconds": round(data["seconds"], 2),
         "seed_rows_per_s": round(report.rows_per_second, 1),
     }
+
+
+# --- The portfolio heat map -------------------------------------------------------------------
+
+# The grid by hand: for each situation the reader may see (clearance; PUBLIC, or a grant to
+# them or to one of their groups: cases.access.situations_visible) and each month's end, the
+# overall level of the latest approved assessment they may see (clearance) approved by then.
+# One index probe (assessments_approved_idx) per situation and month.
+RAW_HEATMAP_SQL = """
+WITH visible AS (
+  SELECT s.id, s.reference, s.title
+  FROM cases_situation s
+  WHERE s.classification <= %(clearance)s
+    AND (s.classification = 0 OR s.id IN (
+      SELECT p.content_object_id FROM cases_situationuserobjectpermission p
+      WHERE p.user_id = %(user)s AND p.permission_id = %(view_situation)s
+      UNION ALL
+      SELECT g.content_object_id FROM cases_situationgroupobjectpermission g
+      JOIN r2p_user_groups ug ON ug.group_id = g.group_id
+      WHERE ug.user_id = %(user)s AND g.permission_id = %(view_situation)s
+    ))
+),
+bounds AS (
+  -- the first moment after each month's end: the first day of the next month, at midnight
+  SELECT n, (%(first)s::date + make_interval(months => n))::timestamp AT TIME ZONE %(zone)s
+    AS bound
+  FROM generate_series(1, %(months)s) AS n
+)
+SELECT v.id, v.reference, v.title, array_agg(latest.level ORDER BY b.n)
+FROM visible v
+CROSS JOIN bounds b
+LEFT JOIN LATERAL (
+  SELECT a.overall_level AS level
+  FROM assessments_assessment a
+  WHERE a.situation_id = v.id AND a.status = 'approved'
+    AND a.classification <= %(clearance)s AND a.approved_at < b.bound
+  ORDER BY a.approved_at DESC, a.id DESC
+  LIMIT 1
+) latest ON TRUE
+GROUP BY v.id, v.reference, v.title
+ORDER BY v.title, v.id
+"""
+
+
+def heatmap(*, viewer: User, repeats: int, months: int = 12, explain: bool = False) -> dict:
+    """The portfolio heat map (situations by month): selectors.portfolio_heatmap against the
+    hand-written SQL of the same grid, interleaved, after two warm-up rounds; and the time to
+    draw the grid as SVG (assessments.charts.heatmap_svg)."""
+    from django.conf import settings
+
+    from assessments import selectors as assessment_selectors
+    from assessments.charts import heatmap_svg
+
+    user = User.objects.get(pk=viewer.pk)
+    today = timezone.localdate()
+    first = assessment_selectors.month_starts(months=months, until=today)[0]
+    params = {
+        "clearance": user.clearance,
+        "user": user.pk,
+        "view_situation": _permission_id("view_situation"),
+        "first": first,
+        "months": months,
+        "zone": settings.TIME_ZONE,
+    }
+    raw = connection.connection
+
+    def raw_grid() -> list[tuple]:
+        with raw.cursor() as cursor:
+            cursor.execute(RAW_HEATMAP_SQL, params)
+            return cursor.fetchall()
+
+    def selector_grid():
+        return assessment_selectors.portfolio_heatmap(user=user, months=months, until=today)
+
+    grid = selector_grid()
+    rows = raw_grid()
+    notes = []
+    if [(r.situation_id, r.reference, r.title, r.cells) for r in grid.rows] != [
+        (pk, reference, title, list(cells)) for pk, reference, title, cells in rows
+    ]:
+        notes.append("the selector and the raw query returned different grids")
+    statements: list[str] = []
+
+    def count(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        selector_grid()
+    if explain:
+        with raw.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + RAW_HEATMAP_SQL, params)
+            log("EXPLAIN ANALYZE, raw heat map:\n" + "\n".join(r[0] for r in cursor.fetchall()))
+
+    def draw() -> None:
+        heatmap_svg(grid, title="Portfolio", url_for=lambda pk: f"/situations/{pk}/")
+
+    samples: dict[str, list[float]] = {"sel": [], "raw": [], "svg": []}
+    for round_number in range(repeats + 2):  # two warm-up rounds
+        measured = {
+            "sel": timed(selector_grid)[0],
+            "raw": timed(raw_grid)[0],
+            "svg": timed(draw)[0],
+        }
+        if round_number >= 2:
+            for key, value in measured.items():
+                samples[key].append(value)
+    cells = [cell for row in grid.rows for cell in row.cells]
+    figures: dict[str, Any] = {
+        "heatmap_rows": len(grid.rows),
+        "heatmap_months": months,
+        "heatmap_cells_with_a_level": sum(cell is not None for cell in cells),
+        "heatmap_repeats": repeats,
+        "heatmap_selector_queries": len(statements),
+        "heatmap_selector_ms": median_ms(samples["sel"]),
+        "heatmap_raw_ms": median_ms(samples["raw"]),
+        "heatmap_svg_ms": median_ms(samples["svg"]),
+    }
+    figures["heatmap_ratio_to_raw"] = ratio(
+        figures["heatmap_selector_ms"], figures["heatmap_raw_ms"]
+    )
+    figures["heatmap_ratio_target_max"] = 3.0
+    figures["heatmap_meets_target"] = (figures["heatmap_ratio_to_raw"] or 0) <= 3.0
+    if notes:
+        figures["heatmap_notes"] = notes
+    return figures

@@ -1,6 +1,7 @@
 """Benchmark the intake and print ONE line of JSON with the figures and their ratios.
 
     python -m bench.run [--signals N] [--quick] [--reuse] [--database NAME] [--explain]
+                        [--portfolio N] [--only triage,bulk,ucdp,heatmap]
 
 Works in its own database (r2p_bench by default) on the server of DATABASE_URL, or on the
 embedded PostgreSQL when DATABASE_URL is unset: it is dropped, created, migrated and seeded with
@@ -14,7 +15,11 @@ Figures, each against a baseline measured in the same run:
 - triage_*: median time of the 50-row triage page (status new, the busiest country, one
   category) through selectors.signal_list, the HTML inbox and the hand-written SQL, on the
   first page and on a page deep in the keyset cursor;
-- ucdp_*: the UCDP GED file imported end to end (import_job_create + import_job_run).
+- ucdp_*: the UCDP GED file imported end to end (import_job_create + import_job_run);
+- heatmap_*: median time of the portfolio heat map (selectors.portfolio_heatmap, 12 months)
+  for a senior analyst who sees a portfolio of N situations with 10 approved assessments each
+  (seeded once, bench/portfolio.py), against the hand-written SQL of the same grid; and the time
+  to draw it as SVG.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ from typing import Any
 
 QUICK_SIGNALS = 20_000
 FULL_SIGNALS = 1_000_000
+QUICK_PORTFOLIO = 100
+FULL_PORTFOLIO = 1_000
+MEASUREMENTS = ("triage", "bulk", "ucdp", "heatmap")
 SEED = 1
 TRIAGE_FILTERS = {"status": "new", "country": "SDN", "category": "violence_against_civilians"}
 PEOPLE = (
@@ -41,6 +49,10 @@ PEOPLE = (
     ("bench-carla", "analyst", "CONFIDENTIAL"),
     ("bench-dmitri", "analyst", "CONFIDENTIAL"),
 )
+# The head of the desk who reads the whole portfolio heat map. Created after the synthetic
+# signals, so that seed_synthetic never puts her on the teams of its situations: what she sees
+# is the portfolio (through her group's grant) and the PUBLIC situations, nothing else.
+PORTFOLIO_VIEWER = ("bench-hana", "senior-analyst", "STRICTLY_CONFIDENTIAL")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -72,13 +84,43 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="import only the first K rows of the UCDP file (default: all)",
     )
     parser.add_argument(
-        "--explain", action="store_true", help="print EXPLAIN ANALYZE of the triage page"
+        "--explain",
+        action="store_true",
+        help="print EXPLAIN ANALYZE of the triage page and the heat map",
+    )
+    parser.add_argument(
+        "--portfolio",
+        type=int,
+        default=None,
+        metavar="N",
+        help=(
+            f"situations in the heat map's portfolio, 10 approved assessments each "
+            f"(default {FULL_PORTFOLIO:,}; {QUICK_PORTFOLIO:,} with --quick)"
+        ),
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(MEASUREMENTS),
+        metavar="LIST",
+        help=f"the measurements to run, comma-separated (default: all of {','.join(MEASUREMENTS)})",
     )
     args = parser.parse_args(argv)
     if args.signals is None:
         args.signals = QUICK_SIGNALS if args.quick else FULL_SIGNALS
     if args.signals < 100:
         parser.error("--signals must be at least 100")
+    if args.portfolio is None:
+        args.portfolio = QUICK_PORTFOLIO if args.quick else FULL_PORTFOLIO
+    if not 1 <= args.portfolio <= 99_999:
+        parser.error("--portfolio must be between 1 and 99,999")
+    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(only) - set(MEASUREMENTS))
+    if unknown or not only:
+        parser.error(
+            f"--only: unknown measurement {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(MEASUREMENTS)}"
+        )
+    args.only = set(only)
     return args
 
 
@@ -104,12 +146,12 @@ def _django(database: str | None) -> tuple[dict[str, Any], str]:
     return maintenance, name
 
 
-def _people() -> dict[str, Any]:
+def _people(people_list: tuple[tuple[str, str, str], ...] = PEOPLE) -> dict[str, Any]:
     from r2p import services
     from r2p.models import User
 
     people = {}
-    for username, role, clearance in PEOPLE:
+    for username, role, clearance in people_list:
         user = User.objects.filter(username=username).first() or services.user_create(
             username=username,
             password=f"bench {username} {time.time_ns()} passphrase",
@@ -193,30 +235,60 @@ def _run(args: argparse.Namespace, name: str, created: bool, media: str) -> int:
     }
     repeats = 7 if args.quick else 21
 
-    log("triage list")
-    figures.update(
-        measure.triage(
-            analyst=analyst,
-            filters=TRIAGE_FILTERS,
-            repeats=repeats,
-            deep_skip=100_000,
-            explain=args.explain,
+    if "triage" in args.only:
+        log("triage list")
+        figures.update(
+            measure.triage(
+                analyst=analyst,
+                filters=TRIAGE_FILTERS,
+                repeats=repeats,
+                deep_skip=100_000,
+                explain=args.explain,
+            )
         )
-    )
 
-    log("bulk ingest")
-    _, token = services.token_create(user=analyst, expires_days=1)
-    source = Source.objects.filter(pseudonym__startswith="SRC-Y").order_by("pk").first()
-    figures.update(
-        measure.bulk_ingest(
-            analyst=analyst, token=token, source=source, batches=3 if args.quick else 20
+    if "bulk" in args.only:
+        log("bulk ingest")
+        _, token = services.token_create(user=analyst, expires_days=1)
+        source = Source.objects.filter(pseudonym__startswith="SRC-Y").order_by("pk").first()
+        figures.update(
+            measure.bulk_ingest(
+                analyst=analyst, token=token, source=source, batches=3 if args.quick else 20
+            )
         )
-    )
 
-    log("UCDP import")
-    figures.update(
-        measure.ucdp_import(analyst=analyst, path=measure.UCDP_FILE, rows=args.ucdp_rows)
-    )
+    if "ucdp" in args.only:
+        log("UCDP import")
+        figures.update(
+            measure.ucdp_import(analyst=analyst, path=measure.UCDP_FILE, rows=args.ucdp_rows)
+        )
+
+    if "heatmap" in args.only:
+        from bench.portfolio import VERSIONS, portfolio_seed
+
+        viewer = _people((PORTFOLIO_VIEWER,))[PORTFOLIO_VIEWER[0]]
+        log(f"portfolio: {args.portfolio:,} situations, {VERSIONS} approved assessments each")
+        seeded = portfolio_seed(
+            situations=args.portfolio,
+            seed=SEED,
+            # Not Amina, whose grants the triage measures: Dmitri leads the portfolio.
+            analyst=people["bench-dmitri"],
+            senior=people["bench-bruno"],
+            viewer=viewer,
+            progress=log,
+        )
+        figures.update(
+            {
+                "heatmap_portfolio_situations": seeded.situations,
+                "heatmap_assessments_per_situation": VERSIONS,
+                "heatmap_seed_situations_created": seeded.situations_created,
+                "heatmap_seed_assessments_created": seeded.assessments_created,
+                "heatmap_seed_judgments_created": seeded.judgments_created,
+                "heatmap_seed_seconds": round(seeded.seconds, 2),
+            }
+        )
+        log("portfolio heat map")
+        figures.update(measure.heatmap(viewer=viewer, repeats=repeats, explain=args.explain))
     print(json.dumps(figures, separators=(",", ":"), default=str), flush=True)
     return 0
 

@@ -42,6 +42,21 @@ EXPECTED = {
     "bulk_raw_execute_values_rows_per_s",
     "bulk_api_ratio_to_raw",
     "bulk_api_meets_target",
+    "heatmap_portfolio_situations",
+    "heatmap_assessments_per_situation",
+    "heatmap_seed_situations_created",
+    "heatmap_seed_assessments_created",
+    "heatmap_seed_seconds",
+    "heatmap_rows",
+    "heatmap_months",
+    "heatmap_cells_with_a_level",
+    "heatmap_selector_queries",
+    "heatmap_selector_ms",
+    "heatmap_raw_ms",
+    "heatmap_svg_ms",
+    "heatmap_ratio_to_raw",
+    "heatmap_ratio_target_max",
+    "heatmap_meets_target",
 }
 
 
@@ -91,7 +106,68 @@ def test_a_quick_bench_prints_one_json_line_of_figures_in_its_own_database():
     assert "ucdp_rows_per_s" in figures or "ucdp_skipped" in figures
     if "ucdp_rows_per_s" in figures:
         assert figures["ucdp_rows"] == 25 and figures["ucdp_status"] == "done"
+    # The quick portfolio: 100 situations with 10 approved versions each, all in the grid
+    # (with the PUBLIC synthetic situations, which every analyst sees), read in two queries,
+    # and the same grid as the hand-written SQL's.
+    assert figures["heatmap_portfolio_situations"] == figures["heatmap_seed_situations_created"]
+    assert figures["heatmap_portfolio_situations"] == 100
+    assert figures["heatmap_seed_assessments_created"] == 1000
+    assert figures["heatmap_rows"] >= 100 and figures["heatmap_months"] == 12
+    assert figures["heatmap_cells_with_a_level"] > 0
+    assert figures["heatmap_selector_queries"] == 2
+    assert figures["heatmap_selector_ms"] > 0 and figures["heatmap_raw_ms"] > 0
+    assert figures["heatmap_ratio_target_max"] == 3.0
+    assert "heatmap_notes" not in figures, figures["heatmap_notes"]
     assert not _database_exists(DATABASE)
+
+
+def _bench(*args: str) -> dict:
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.run", *args],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "r2p.settings"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout)
+
+
+@pytest.mark.django_db
+def test_a_reused_bench_database_keeps_its_portfolio_and_seeds_nothing_twice():
+    database = f"r2p_bench_portfolio_{SLOT}"
+    common = ["--quick", "--signals", "200", "--database", database, "--portfolio", "20"]
+    try:
+        first = _bench(*common, "--only", "heatmap")
+        again = _bench(*common, "--only", "heatmap", "--reuse", "--drop")
+    finally:
+        if _database_exists(database):
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+    assert first["heatmap_seed_situations_created"] == 20
+    assert first["heatmap_seed_assessments_created"] == 200
+    assert first["heatmap_seed_judgments_created"] == 200 * 14
+    assert again["heatmap_seed_situations_created"] == 0
+    assert again["heatmap_seed_assessments_created"] == 0
+    assert again["heatmap_rows"] == first["heatmap_rows"]
+    assert again["heatmap_cells_with_a_level"] == first["heatmap_cells_with_a_level"]
+    # Only what was asked for was measured.
+    assert "triage_selector_ms" not in again and "bulk_rows" not in again
+    assert "heatmap_notes" not in first and "heatmap_notes" not in again
+
+
+def test_an_unknown_measurement_is_refused_before_anything_is_touched():
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--only", "triage,heatmaps"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "r2p.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2 and run.stdout == ""
+    assert "unknown measurement heatmaps" in run.stderr
 
 
 def test_the_bench_refuses_a_database_that_is_not_a_bench_database():

@@ -66,3 +66,9 @@ class Command(BaseCommand):
                     "The ACLED 2020 sample from ../shared/data is being imported by the worker "
                     f"(import job {loaded['acled_import_job']}; progress under Imports)."
                 )
+        from assessments.demo import load as demo_assessments_load
+
+        assessed = demo_assessments_load()
+        if assessed:
+            summary = ", ".join(f"{n} {what}" for what, n in assessed.items())
+            self.stdout.write(f"Demo assessments: {summary}.")
