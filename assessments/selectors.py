@@ -508,7 +508,7 @@ def _my_situations(user: User, prefix: str = "") -> Q:
 class SituationRisk:
     situation: Situation
     level: int | None
-    trend: str
+    trend: str  # rising, steady, falling; empty before a second approved version
 
 
 @dataclass
@@ -541,7 +541,7 @@ def dashboard(*, user: User) -> Dashboard:
     risks = []
     for situation in mine:
         levels = approved.get(situation.pk, [])
-        trend = "steady"
+        trend = ""  # no trend before a second approved version
         if len(levels) >= 2:
             trend = (
                 "rising"

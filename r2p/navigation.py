@@ -42,6 +42,18 @@ SECTIONS: tuple[Section, ...] = (
         permission="cases.view_situation",
     ),
     Section(
+        "Portfolio",
+        "assessments:portfolio",
+        "Every situation's risk month by month as a heat map, and the map of countries by risk.",
+        permission="assessments.view_assessment",
+    ),
+    Section(
+        "Triggers",
+        "assessments:trigger-list",
+        "The calendar of elections, trials, commemorations and other dated triggers ahead.",
+        permission="assessments.view_triggerevent",
+    ),
+    Section(
         "Sources",
         "cases:source-list",
         "Who reports, by pseudonym and reliability grade.",

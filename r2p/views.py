@@ -15,27 +15,54 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from assessments import selectors as assessment_selectors
+from assessments.selectors import Dashboard
+from cases import access as cases_access
 from r2p import selectors, services
-from r2p.models import Classification
+from r2p.models import Classification, User
 from r2p.navigation import sections_for
 from r2p.pagination import keyset_page
 from r2p.roles import ROLES_BY_NAME
 
 logger = logging.getLogger(__name__)
 
+TRIGGER_DAYS = 90  # what assessments.selectors.dashboard lists
+
+
+def _dashboard(user: User) -> tuple[Dashboard | None, int]:
+    """The analyst's dashboard (issue 4) and the highest classification it shows; None for
+    people whose role does not read assessments."""
+    if not (cases_access.is_staff(user) and user.has_perm("assessments.view_assessment")):
+        return None, Classification.PUBLIC
+    board = assessment_selectors.dashboard(user=user)
+    shown = [
+        *(row.situation.classification for row in board.my_situations),
+        *(a.classification for a in board.awaiting_my_review),
+        *(a.classification for a, _ in board.flagged),
+        *(t.situation.classification for t in board.triggers),
+        *(c.signal.classification for c in board.open_challenges if c.signal_id),
+        *(c.situation.classification for c in board.open_challenges if c.situation_id),
+    ]
+    return board, max(shown, default=Classification.PUBLIC)
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     roles = [ROLES_BY_NAME[name] for name in user.role_names if name in ROLES_BY_NAME]
+    board, level = _dashboard(user)
     return render(
         request,
         "r2p/home.html",
         {
-            "page_classification": Classification.PUBLIC,
+            "page_classification": level,
             "roles": roles,
             "sections": [s for s in sections_for(user) if s.url_name != "home"],
             "activity": selectors.user_recent_activity(user=user, limit=15),
+            "dashboard": board,
+            "reviewer": user.has_perm("assessments.approve_assessment"),
+            "can_open": user.has_perm("cases.add_situation"),
+            "trigger_days": TRIGGER_DAYS,
         },
     )
 

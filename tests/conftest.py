@@ -39,6 +39,31 @@ def _fixture_teardown_allowing_audit_flush(self):
 TransactionTestCase._fixture_teardown = _fixture_teardown_allowing_audit_flush
 
 
+# --- The flush also empties the tables that data migrations fill (the Framework catalogue, the
+# response instruments). Django re-creates permissions and our roles after a flush (post_migrate)
+# but not migration data, so the next test would find no catalogue. Load it again the way the
+# migrations do.
+_DATA_MIGRATIONS = (
+    ("assessments.Catalogue", "assessments.migrations.0002_framework_2014"),
+    ("assessments.Instrument", "assessments.migrations.0003_instruments"),
+)
+_teardown_with_audit = TransactionTestCase._fixture_teardown
+
+
+def _fixture_teardown_restoring_migration_data(self):
+    _teardown_with_audit(self)
+    import importlib
+
+    from django.apps import apps
+
+    for label, module in _DATA_MIGRATIONS:
+        if not apps.get_model(label).objects.exists():
+            importlib.import_module(module).load(apps, None)
+
+
+TransactionTestCase._fixture_teardown = _fixture_teardown_restoring_migration_data
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Leave the embedded services as we found them: stop those this test run started."""
     from django.db import connections

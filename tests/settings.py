@@ -2,6 +2,8 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 # Tests talk plain HTTP to the live server and the test client, as `make run` does.
 os.environ.setdefault("HTTPS", "false")
 
@@ -12,6 +14,9 @@ from r2p.settings import EMBEDDED_REDIS, INSTALLED_APPS, REDIS_URL
 # at once on one machine each take their own database number and test database name with
 # R2P_TEST_SLOT=N (1 to 14).
 _slot = int(os.environ.get("R2P_TEST_SLOT", "0"))
+if not 0 <= _slot <= 14:
+    # Redis has databases 0-15 and slot N uses database N + 1.
+    raise ImproperlyConfigured(f"R2P_TEST_SLOT must be 1 to 14, not {_slot}")
 if _slot:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_slot}"}  # noqa: F405
 if EMBEDDED_REDIS or _slot:

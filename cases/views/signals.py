@@ -9,6 +9,9 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from assessments import access as assessments_access
+from assessments.forms.assessments import ChallengeRaiseForm
+from assessments.models import Challenge
 from cases import access, selectors, services
 from cases.forms.signals import DismissForm, SignalForm, SituationLinkForm
 from cases.models import (
@@ -93,14 +96,19 @@ def signal_create(request: HttpRequest) -> HttpResponse:
 # --- The signal page --------------------------------------------------------------------------
 
 
-def _signal_page(
+def signal_page(
     request: HttpRequest,
     signal: Signal,
     *,
     link_form: SituationLinkForm | None = None,
     dismiss_form: DismissForm | None = None,
+    challenge_form: ChallengeRaiseForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The signal's page; a form that failed comes back bound, with its problems beside it.
+
+    Also the answer of assessments' challenge form when it fails (the same page, status 400).
+    """
     user = request.user
     if signal.classification == Classification.STRICTLY_CONFIDENTIAL:
         audit_record(action="signal.read", actor=user, target=signal)
@@ -133,6 +141,15 @@ def _signal_page(
     else:
         link_form = dismiss_form = None
 
+    # Challenges of this signal: shown wherever the signal is, with their status.
+    challenges = list(
+        assessments_access.challenges_visible(user, Challenge.objects.select_related("author"))
+        .filter(signal=signal)
+        .order_by("-created_at", "-pk")
+    )
+    if challenge_form is None and user.has_perm("assessments.add_challenge"):
+        challenge_form = ChallengeRaiseForm(prefix="challenge")
+
     shown = [signal, *cluster, *candidates, *([duplicate_of] if duplicate_of else [])]
     return render(
         request,
@@ -153,6 +170,8 @@ def _signal_page(
             "can_reopen": can_triage and SignalStatus.NEW in allowed,
             "link_form": link_form,
             "dismiss_form": dismiss_form,
+            "challenges": challenges,
+            "challenge_form": challenge_form,
         },
         status=status,
     )
@@ -160,7 +179,7 @@ def _signal_page(
 
 @staff_page
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _signal_page(request, access.access_signal(request.user, pk))
+    return signal_page(request, access.access_signal(request.user, pk))
 
 
 @staff_page
@@ -178,7 +197,7 @@ def signal_link(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Linked to {situation.reference} {situation.title}.")
             return redirect("cases:signal-detail", pk=signal.pk)
-    return _signal_page(request, signal, link_form=form, status=400)
+    return signal_page(request, signal, link_form=form, status=400)
 
 
 @staff_page
@@ -200,7 +219,7 @@ def signal_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Signal #{signal.pk} is dismissed.")
             return _back_to(request, signal)
-    return _signal_page(request, signal, dismiss_form=form, status=400)
+    return signal_page(request, signal, dismiss_form=form, status=400)
 
 
 @staff_page

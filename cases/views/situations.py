@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from assessments.views.portfolio import situation_panels
 from cases import access, charts, selectors, services
 from cases.forms.situations import (
     SituationFilterForm,
@@ -155,7 +156,13 @@ def _situation_page(
     manageable = access.situation_manageable(user, situation)
     if manageable and team_form is None:
         team_form = TeamMemberForm(situation=situation)
-    level = highest(situation.classification, _linked_ceiling(user, situation))
+    # Risk, triggers and response options (issue 4), for those whose role reads assessments.
+    risk = situation_panels(user, situation)
+    level = highest(
+        situation.classification,
+        _linked_ceiling(user, situation),
+        risk.classification if risk else None,
+    )
     if level == Classification.STRICTLY_CONFIDENTIAL:
         audit_record(
             action="situation.read",
@@ -186,6 +193,7 @@ def _situation_page(
             "chart": chart,
             "manageable": manageable,
             "team_form": team_form,
+            "risk": risk,
         },
         status=status,
     )

@@ -12,11 +12,12 @@ from r2p.tasks import audit_chain_verify_task
 pytestmark = pytest.mark.django_db
 
 INTAKE = {"Inbox", "Situations", "Sources", "New signal", "Imports"}
+RISK = {"Portfolio", "Triggers"}
 PEOPLE = {
-    "analyst": ("Analyst", INTAKE | {"API"}),
-    "senior_analyst": ("Senior Analyst", INTAKE | {"API"}),
-    "special_adviser": ("Special Adviser", {"Situations", "Sources", "API"}),
-    "sg_office": ("SG Office", {"Situations", "Sources", "API"}),
+    "analyst": ("Analyst", INTAKE | RISK | {"API"}),
+    "senior_analyst": ("Senior Analyst", INTAKE | RISK | {"API"}),
+    "special_adviser": ("Special Adviser", {"Situations", "Sources", "API"} | RISK),
+    "sg_office": ("SG Office", {"Situations", "Sources", "API"} | RISK),
     "liaison": ("Member-State Liaison", {"API"}),
     "partner": ("Partner System", {"API"}),
     "auditor": ("Auditor", {"Audit trail", "API"}),
@@ -38,13 +39,22 @@ def test_each_role_lands_on_its_own_home_page(client, person, request):
     assert f"Cleared {user.clearance_label}" in page
     nav = {s.label for s in response.context["nav_sections"]} - {"Home"}
     assert nav == sections
-    assert "test.did_something" in page  # the person's own recent activity
+    assert "Test: did something" in page  # the person's own recent activity, in words
+
+
+def test_recent_activity_reads_in_words(client, analyst):
+    services.audit_record(action="auth.password_change", actor=analyst, target=analyst)
+    client.force_login(analyst)
+    page = client.get(reverse("home")).content.decode()
+    assert "Changed the password" in page
+    assert f"user #{analyst.pk}" in page
+    assert "auth.password_change" not in page
 
 
 def test_a_home_page_shows_only_the_persons_own_activity(client, analyst, senior_analyst):
     services.audit_record(action="test.brunos_secret_move", actor=senior_analyst)
     client.force_login(analyst)
-    assert "brunos_secret_move" not in client.get(reverse("home")).content.decode()
+    assert "brunos secret move" not in client.get(reverse("home")).content.decode()
 
 
 def test_every_page_carries_the_marking_at_the_top_and_the_bottom(client, auditor):

@@ -1,0 +1,1 @@
+"""Forms of the assessment pages, one module per area."""
