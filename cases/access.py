@@ -22,6 +22,8 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from cases.models import (
+    Escalation,
+    EscalationStatus,
     ImportJob,
     Signal,
     SignalSituationLink,
@@ -200,3 +202,27 @@ def access_import_job(user: User, pk: object) -> ImportJob:
         return import_jobs_visible(user).select_related("source", "created_by").get(pk=int(pk))
     except (ImportJob.DoesNotExist, ValueError, TypeError):
         raise NotFoundError() from None
+
+
+# --- Escalations ------------------------------------------------------------------------------
+
+
+def access_escalation(user: User, pk: object) -> Escalation:
+    try:
+        return escalations_visible(user).select_related("situation", "drafted_by").get(pk=int(pk))
+    except (Escalation.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError() from None
+
+
+def escalations_visible(user: User, queryset: QuerySet[Escalation] | None = None) -> QuerySet:
+    """The situation's need-to-know for the joint office; the SG Office sees what reached the
+    desk. Liaisons and partners see none."""
+    queryset = queryset if queryset is not None else Escalation.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.none()
+    rule = Q(pk__in=[])
+    if is_staff(user):
+        rule |= Q(situation__in=situations_visible(user).values("pk"))
+    if user.has_perm("cases.decide_escalation"):
+        rule |= Q(status__in=[EscalationStatus.AT_DESK, EscalationStatus.DECIDED])
+    return queryset.filter(rule, classification__lte=user.clearance)

@@ -496,3 +496,297 @@ class IdempotencyRecord(models.Model):
                 fields=["user", "endpoint", "key"], name="cases_idempotency_once"
             )
         ]
+
+
+# --- Escalation to the Secretary-General's desk ------------------------------------------------
+
+
+class EscalationStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    REVIEWED = "reviewed", "Reviewed, awaiting endorsement"
+    ENDORSED = "endorsed", "Endorsed"
+    AT_DESK = "at_desk", "At the Secretary-General's desk"
+    DECIDED = "decided", "Decided"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Escalation(Classified):
+    """A situation brought through the joint office to the Secretary-General's desk.
+
+    Its status moves only through cases.escalations.escalation_transition (ESCALATION_MOVES).
+    """
+
+    reference = models.CharField(max_length=16, unique=True, editable=False)
+    situation = models.ForeignKey(Situation, on_delete=models.PROTECT, related_name="escalations")
+    # The approved assessment it carries: refreshed while in the joint office, fixed at endorsement.
+    assessment = models.ForeignKey(
+        "assessments.Assessment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+    )
+    response_options = models.ManyToManyField(
+        "assessments.ResponseOption", blank=True, related_name="escalations"
+    )
+    summary = models.TextField(help_text="Why this needs the Secretary-General's attention now")
+    status = models.CharField(
+        max_length=16, choices=EscalationStatus.choices, default=EscalationStatus.DRAFT
+    )
+    status_since = models.DateTimeField()
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escalations_drafted"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations_reviewed",
+    )
+    endorsed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations_endorsed",
+    )
+    urgent = models.BooleanField(default=False)
+    urgent_justification = models.TextField(blank=True, default="")
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "status_since"], name="cases_escalation_wait")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=list(EscalationStatus.values)),
+                name="cases_escalation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(urgent=False) | ~Q(urgent_justification=""),
+                name="cases_escalation_urgent_says_why",
+            ),
+            # Four eyes: the reviewer is never the drafter.
+            models.CheckConstraint(
+                condition=Q(reviewed_by__isnull=True) | ~Q(reviewed_by=F("drafted_by")),
+                name="cases_escalation_reviewed_by_someone_else",
+            ),
+        ]
+        permissions = [
+            ("review_escalation", "Can review an escalation (second pair of eyes)"),
+            ("endorse_escalation", "Can endorse an escalation and send it to the desk"),
+            ("decide_escalation", "Can record the Secretary-General's decision"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class EscalationTransition(models.Model):
+    """Every move of an escalation: who, when, from, to, which action, and their comment."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(max_length=16)
+    from_status = models.CharField(max_length=16, choices=EscalationStatus.choices)
+    to_status = models.CharField(max_length=16, choices=EscalationStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class Dissent(models.Model):
+    """A reviewer's dissenting view: it travels with the escalation's briefing."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="dissents")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="cases_dissent_has_text")]
+
+
+class BriefingStatus(models.TextChoices):
+    WORKING = "working", "Working copy (recompiled while in the joint office)"
+    FROZEN = "frozen", "Frozen at endorsement"
+
+
+class Briefing(Classified):
+    """What the Secretary-General reads: compiled from the records into `content` (a snapshot,
+    so later changes to the records never change it once frozen), with its SHA-256."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="briefings")
+    status = models.CharField(
+        max_length=8, choices=BriefingStatus.choices, default=BriefingStatus.WORKING
+    )
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    compiled_at = models.DateTimeField()
+    frozen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-compiled_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["escalation"],
+                condition=Q(status="working"),
+                name="cases_one_working_briefing",
+            ),
+            models.UniqueConstraint(
+                fields=["escalation"],
+                condition=Q(status="frozen"),
+                name="cases_one_frozen_briefing",
+            ),
+        ]
+
+
+class ReleasableBriefing(models.Model):
+    """A version of a frozen briefing for a lower classification: content above `level` left
+    out (with a visible note), shared with named member states' liaisons."""
+
+    briefing = models.ForeignKey(Briefing, on_delete=models.PROTECT, related_name="releasable")
+    level = models.PositiveSmallIntegerField(choices=Classification.choices)
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    withheld = models.PositiveIntegerField(default=0)
+    shared_with = ArrayField(models.CharField(max_length=3), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["briefing", "level"], name="cases_releasable_once")
+        ]
+
+
+# --- The Secretary-General's decision and the referrals it makes ---------------------------------
+
+
+class RegionalArrangement(models.Model):
+    """The maintained list of regional and subregional arrangements (Charter, Chapter VIII)."""
+
+    acronym = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["acronym"]
+
+    def __str__(self) -> str:
+        return f"{self.acronym} ({self.name})"
+
+
+class DecisionOutcome(models.TextChoices):
+    ROUTE = "route", "Route to one or more bodies"
+    HOLD = "hold", "Hold and keep monitoring"
+    SEND_BACK = "send_back", "Send back to the joint office for more information"
+
+
+class Decision(models.Model):
+    escalation = models.OneToOneField(Escalation, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField(max_length=16, choices=DecisionOutcome.choices)
+    rationale = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=list(DecisionOutcome.values)),
+                name="cases_decision_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rationale=""), name="cases_decision_has_a_rationale"
+            ),
+        ]
+
+
+class Body(models.TextChoices):
+    GENERAL_ASSEMBLY = "ga", "General Assembly"
+    SECURITY_COUNCIL = "sc", "Security Council"
+    HUMAN_RIGHTS_COUNCIL = "hrc", "Human Rights Council"
+    ECOSOC = "ecosoc", "Economic and Social Council"
+    PEACEBUILDING_COMMISSION = "pbc", "Peacebuilding Commission"
+    REGIONAL = "regional", "Regional or subregional arrangement"
+    OTHER = "other", "Other body"
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    ON_AGENDA = "on_agenda", "On the agenda"
+    ACTION_TAKEN = "action_taken", "Action taken"
+    NO_ACTION = "no_action", "No action"
+
+
+class Referral(models.Model):
+    """One routing of a decision: the body, its legal basis and rationale, and its follow-up."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="referrals")
+    body = models.CharField(max_length=16, choices=Body.choices)
+    regional_arrangement = models.ForeignKey(
+        RegionalArrangement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    other_body = models.CharField(max_length=200, blank=True, default="")
+    legal_basis = models.CharField(max_length=300)
+    rationale = models.TextField()
+    sent_on = models.DateField()
+    transmittal_reference = models.CharField(max_length=100, blank=True, default="")
+    status = models.CharField(
+        max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.SENT
+    )
+    action_taken = models.TextField(blank=True, default="")
+    follow_up_on = models.DateField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["follow_up_on", "pk"]
+        indexes = [models.Index(fields=["status", "follow_up_on"], name="cases_referral_follow_up")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=list(ReferralStatus.values)),
+                name="cases_referral_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(body="regional") | Q(regional_arrangement__isnull=False),
+                name="cases_referral_regional_names_the_arrangement",
+            ),
+            models.CheckConstraint(
+                condition=~Q(body="other") | ~Q(other_body=""),
+                name="cases_referral_other_body_named",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="action_taken") | ~Q(action_taken=""),
+                name="cases_referral_action_says_what",
+            ),
+        ]
+
+
+class ReferralUpdate(models.Model):
+    """Every follow-up of a referral: status, what was done, next follow-up; who and when."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=16, choices=ReferralStatus.choices)
+    note = models.TextField(blank=True, default="")
+    follow_up_on = models.DateField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]

@@ -31,3 +31,11 @@ def import_events_task(job_id: int) -> dict:
 def import_jobs_requeue_task() -> list[int]:
     """Beat, every few minutes: give stalled or never-started imports to a worker again."""
     return import_jobs_requeue_stalled()
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=3)
+def escalation_reminders_task() -> int:
+    """Beat, daily: remind the people each overdue escalation waits on."""
+    from cases.escalations import escalation_reminders_send
+
+    return escalation_reminders_send()

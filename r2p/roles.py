@@ -49,9 +49,16 @@ ANALYST_PERMISSIONS = (
     "assessments.view_responseoption",
     "assessments.add_responseoption",
     "assessments.change_responseoption",
+    "cases.view_escalation",
+    "cases.add_escalation",
+    "cases.change_escalation",
 )
 # Reviewers approve or return assessments (never their own: assessments.services).
-SENIOR_ANALYST_PERMISSIONS = (*ANALYST_PERMISSIONS, "assessments.approve_assessment")
+SENIOR_ANALYST_PERMISSIONS = (
+    *ANALYST_PERMISSIONS,
+    "assessments.approve_assessment",
+    "cases.review_escalation",
+)
 # Anyone with access may challenge a signal or a judgment.
 STAFF_READ_PERMISSIONS = (
     "cases.view_signal",
@@ -62,7 +69,10 @@ STAFF_READ_PERMISSIONS = (
     "assessments.add_challenge",
     "assessments.view_triggerevent",
     "assessments.view_responseoption",
+    "cases.view_escalation",
 )
+SPECIAL_ADVISER_PERMISSIONS = (*STAFF_READ_PERMISSIONS, "cases.endorse_escalation")
+SG_OFFICE_PERMISSIONS = (*STAFF_READ_PERMISSIONS, "cases.decide_escalation")
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -83,14 +93,14 @@ ROLES: tuple[Role, ...] = (
         "special-adviser",
         "Special Adviser",
         "Special Adviser on the Prevention of Genocide or on R2P: endorses escalations.",
-        STAFF_READ_PERMISSIONS,
+        SPECIAL_ADVISER_PERMISSIONS,
         Classification.STRICTLY_CONFIDENTIAL,
     ),
     Role(
         "sg-office",
         "SG Office",
         "Executive Office of the Secretary-General: reviews briefings, records decisions.",
-        STAFF_READ_PERMISSIONS,
+        SG_OFFICE_PERMISSIONS,
         Classification.STRICTLY_CONFIDENTIAL,
     ),
     Role(
@@ -135,6 +145,9 @@ ROLES: tuple[Role, ...] = (
             "django_celery_beat.view_intervalschedule",
             "django_celery_beat.add_intervalschedule",
             "django_celery_beat.change_intervalschedule",
+            "cases.view_regionalarrangement",
+            "cases.add_regionalarrangement",
+            "cases.change_regionalarrangement",
         ),
         Classification.CONFIDENTIAL,
         staff=True,

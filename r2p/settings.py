@@ -409,6 +409,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.import_jobs_requeue_task",
         "schedule": crontab(minute="*/5"),
     },
+    "escalation-reminders-daily": {
+        "task": "cases.tasks.escalation_reminders_task",
+        "schedule": crontab(hour=6, minute=15),
+    },
     "trigger-reminders-daily": {
         "task": "assessments.tasks.trigger_reminders_task",
         "schedule": crontab(hour=6, minute=5),
@@ -419,4 +423,29 @@ SITE_URL = env_url("SITE_URL", schemes=("http", "https")) or f"http://localhost:
 # How many days before a dated trigger (an election, a trial) its situation's team is reminded,
 # unless the trigger says otherwise.
 TRIGGER_REMINDER_DAYS = env_int("TRIGGER_REMINDER_DAYS", 14, minimum=0, maximum=365)
+# How long an escalation may wait in each status before it is flagged overdue and the people
+# it waits on are reminded daily: "draft=120,in_review=48,reviewed=48,endorsed=24,at_desk=72".
+_ESCALATION_TARGET_DEFAULTS = {
+    "draft": 120,
+    "in_review": 48,
+    "reviewed": 48,
+    "endorsed": 24,
+    "at_desk": 72,
+}
+
+
+def env_hours_by_status(name: str) -> dict[str, int]:
+    targets = dict(_ESCALATION_TARGET_DEFAULTS)
+    for item in env_list(name, []):
+        status, _, hours = item.partition("=")
+        status = status.strip()
+        if status not in targets or not hours.strip().isdigit() or int(hours) < 1:
+            raise ImproperlyConfigured(
+                f"{name} takes status=hours pairs for {', '.join(targets)}; {item!r} is not one"
+            )
+        targets[status] = int(hours)
+    return targets
+
+
+ESCALATION_TARGET_HOURS = env_hours_by_status("ESCALATION_TARGET_HOURS")
 READYZ_WORKER_TIMEOUT = float(env_int("READYZ_WORKER_TIMEOUT", 3, minimum=1, maximum=30))

@@ -46,6 +46,7 @@ TransactionTestCase._fixture_teardown = _fixture_teardown_allowing_audit_flush
 _DATA_MIGRATIONS = (
     ("assessments.Catalogue", "assessments.migrations.0002_framework_2014"),
     ("assessments.Instrument", "assessments.migrations.0003_instruments"),
+    ("cases.RegionalArrangement", "cases.migrations.0004_regional_arrangements"),
 )
 _teardown_with_audit = TransactionTestCase._fixture_teardown
 

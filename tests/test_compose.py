@@ -30,7 +30,15 @@ PROD_LOCK = ROOT / "requirements" / "prod.lock"
 VENV_BIN = Path(sys.executable).parent
 
 # The functions in r2p/settings.py whose first argument is the name of an environment variable.
-_ENV_READERS = {"env_bool", "env_int", "env_list", "env_url", "getenv", "get"}
+_ENV_READERS = {
+    "env_bool",
+    "env_int",
+    "env_list",
+    "env_url",
+    "env_hours_by_status",
+    "getenv",
+    "get",
+}
 # `$VAR` or `${VAR...}` as Compose interpolates it; `$$` is a literal dollar sign.
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _ENV_LINE = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=(.*)$")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,3 +61,14 @@ def test_a_bad_variable_stops_start_up_with_its_name(name, value, message):
     result = manage("check", **{name: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_escalation_targets_take_status_hours_pairs(monkeypatch):
+    from r2p.settings import env_hours_by_status
+
+    monkeypatch.setenv("ESCALATION_TARGET_HOURS", "draft=24, at_desk=12")
+    targets = env_hours_by_status("ESCALATION_TARGET_HOURS")
+    assert (targets["draft"], targets["at_desk"], targets["in_review"]) == (24, 12, 48)
+    monkeypatch.setenv("ESCALATION_TARGET_HOURS", "decided=5")
+    with pytest.raises(ImproperlyConfigured, match="ESCALATION_TARGET_HOURS"):
+        env_hours_by_status("ESCALATION_TARGET_HOURS")
