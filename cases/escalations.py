@@ -4,7 +4,8 @@ once as data (ESCALATION_MOVES), and the one function that moves an escalation.
     draft --submit--> in review --review--> reviewed --endorse--> endorsed --transmit--> at desk
       at desk --decide--> decided
       draft --urgent--> at desk (a Special Adviser, with a written justification)
-      in review / reviewed / endorsed --return--> draft (with reasons)
+      in review / reviewed / endorsed / at desk --return--> draft (with reasons; from the
+        desk: sent back to the joint office for more information)
       draft / in review / reviewed / endorsed --withdraw--> withdrawn (with reasons)
 
 escalation_transition locks the row, checks the move and the actor, writes the transition row
@@ -80,6 +81,13 @@ ESCALATION_MOVES: dict[tuple[str, str], EscalationMove] = {
         label="Sent straight to the desk (urgent)",
     ),
     ("decide", S.AT_DESK): EscalationMove(S.DECIDED, "cases.decide_escalation", label="Decided"),
+    # The desk sends it back to the joint office for more information.
+    ("return", S.AT_DESK): EscalationMove(
+        S.DRAFT,
+        "cases.decide_escalation",
+        needs_comment=True,
+        label="Sent back for more information",
+    ),
     **{
         ("withdraw", status): EscalationMove(
             S.WITHDRAWN,

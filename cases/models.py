@@ -554,6 +554,9 @@ class Escalation(Classified):
     )
     urgent = models.BooleanField(default=False)
     urgent_justification = models.TextField(blank=True, default="")
+    # The joint office's recommended routing, for the briefing: a list of
+    # {"body", "regional_arrangement" (acronym), "other_body", "legal_basis", "rationale"}.
+    recommended_routing = models.JSONField(default=list, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -695,7 +698,11 @@ class DecisionOutcome(models.TextChoices):
 
 
 class Decision(models.Model):
-    escalation = models.OneToOneField(Escalation, on_delete=models.PROTECT, related_name="decision")
+    """The Secretary-General's decision on an escalation at the desk. A "send back" returns the
+    escalation to the joint office, so one escalation may see several decisions; the last one
+    stands."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=16, choices=DecisionOutcome.choices)
     rationale = models.TextField()
     decided_by = models.ForeignKey(

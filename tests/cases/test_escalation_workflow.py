@@ -34,6 +34,7 @@ ALLOWED = {
     ("return", S.ENDORSED): {"chen"},
     ("urgent", S.DRAFT): {"chen"},
     ("decide", S.AT_DESK): {"dara"},
+    ("return", S.AT_DESK): {"dara"},
     ("withdraw", S.DRAFT): {"amina", "bruno"},
     ("withdraw", S.IN_REVIEW): {"amina", "bruno"},
     ("withdraw", S.REVIEWED): {"amina", "bruno"},
