@@ -25,6 +25,12 @@ RUN groupadd --system --gid 10001 r2p \
 
 WORKDIR /app
 
+# WeasyPrint (briefing PDFs) lays out text with Pango and needs fonts; nothing else is added.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so that a change to the code does not reinstall them. Every file pip
 # downloads must match a hash in the lock; --no-deps because the lock already lists everything.
 COPY requirements/prod.lock requirements/prod.lock

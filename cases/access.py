@@ -25,6 +25,7 @@ from cases.models import (
     Escalation,
     EscalationStatus,
     ImportJob,
+    ReleasableBriefing,
     Signal,
     SignalSituationLink,
     Situation,
@@ -34,6 +35,7 @@ from cases.models import (
 from r2p.access import NeedToKnow, access_object, granted_ids, grants_sql, visible_queryset
 from r2p.errors import NotFoundError
 from r2p.models import Classification, User
+from r2p.roles import ROLES_BY_SLUG
 
 STAFF_PERMISSION = "cases.view_signal"
 
@@ -69,6 +71,11 @@ def access_situation(user: User, pk: object) -> Situation:
     if not is_staff(user):
         raise NotFoundError()
     return access_object(Situation.objects.select_related("lead_analyst"), user, pk)
+
+
+def on_team(user: User, situation: Situation) -> bool:
+    """The situation's lead analyst or a member of its team."""
+    return situation.lead_analyst_id == user.pk or situation.members.filter(user=user).exists()
 
 
 def situation_manageable(user: User, situation: Situation) -> bool:
@@ -226,3 +233,61 @@ def escalations_visible(user: User, queryset: QuerySet[Escalation] | None = None
     if user.has_perm("cases.decide_escalation"):
         rule |= Q(status__in=[EscalationStatus.AT_DESK, EscalationStatus.DECIDED])
     return queryset.filter(rule, classification__lte=user.clearance)
+
+
+# --- Released briefings --------------------------------------------------------------------------
+
+
+LIAISON_ROLE = ROLES_BY_SLUG["liaison"].name
+
+
+def is_liaison(user: User) -> bool:
+    """A member-state liaison: the liaison role and the member state they represent."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and user.member_state
+        and user.groups.filter(name=LIAISON_ROLE).exists()
+    )
+
+
+def releases_visible(user: User) -> QuerySet[ReleasableBriefing]:
+    """Released versions this user may read: every one for the SG Office; for a liaison, those
+    shared with their member state; none for anyone else. Never above the reader's clearance."""
+    queryset = ReleasableBriefing.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.none()
+    if user.has_perm("cases.decide_escalation"):
+        return queryset.filter(level__lte=user.clearance)
+    if is_liaison(user):
+        return queryset.filter(shared_with__contains=[user.member_state], level__lte=user.clearance)
+    return queryset.none()
+
+
+def access_release(user: User, pk: object) -> ReleasableBriefing:
+    """One released version for this user, its read written to the audit trail; NotFoundError
+    for a missing one and one not shared with them alike."""
+    try:
+        release = (
+            releases_visible(user)
+            .select_related("briefing")
+            .get(
+                pk=int(pk)  # type: ignore[arg-type]
+            )
+        )
+    except (ReleasableBriefing.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError() from None
+    from r2p.services import audit_record
+
+    audit_record(
+        action="briefing.release_read",
+        actor=user,
+        target=release.briefing,
+        summary={
+            "release": release.pk,
+            "level": Classification(release.level).label,
+            "hash": release.content_hash,
+        },
+    )
+    return release

@@ -28,6 +28,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from cases import access
+from cases.briefings import briefing_on_transition
 from cases.models import Escalation, EscalationStatus, EscalationTransition, Situation
 from r2p.errors import ApplicationValidationError, ConflictError, ForbiddenError
 from r2p.models import User
@@ -143,12 +144,18 @@ def _latest_approved(situation: Situation):
 
 
 def escalation_create(
-    *, situation: Situation, actor: User, summary: str, option_ids: list[int] | None = None
+    *,
+    situation: Situation,
+    actor: User,
+    summary: str,
+    option_ids: list[int] | None = None,
+    recommended_routing: object = None,
 ) -> Escalation:
-    """A draft escalation of a situation with an approved assessment, by its team."""
+    """A draft escalation of a situation with an approved assessment, by its team, with the
+    response options and the routing (see routing_clean) the joint office recommends."""
     if not actor.has_perm("cases.add_escalation"):
         raise ForbiddenError("Your role cannot draft escalations.")
-    if not _on_team(actor, situation):
+    if not access.on_team(actor, situation):
         raise ForbiddenError("Only the situation's lead analyst and team draft its escalations.")
     errors: dict[str, list[str]] = {}
     summary = _text(summary, "summary", errors, required=True)
@@ -158,6 +165,7 @@ def escalation_create(
             "An escalation carries an approved assessment: approve one for this situation first."
         ]
     options = _options(situation, option_ids or [], errors)
+    routing = routing_clean(recommended_routing or [], errors)
     if errors:
         raise ApplicationValidationError(errors)
     with transaction.atomic():
@@ -174,6 +182,7 @@ def escalation_create(
             classification=max(situation.classification, assessment.classification),
             drafted_by=actor,
             status_since=timezone.now(),
+            recommended_routing=routing,
         )
         escalation.response_options.set(options)
         audit_record(
@@ -202,12 +211,99 @@ def _options(situation: Situation, ids: list[int], errors: dict) -> list:
     return found
 
 
+_ROUTING_TEXT = ("other_body", "legal_basis", "rationale")
+ROUTING_LIMITS = {"other_body": 200, "legal_basis": 300, "rationale": TEXT_LIMIT}
+
+
+def routing_clean(value: object, errors: dict, field: str = "recommended_routing") -> list[dict]:
+    """The recommended routing as stored on the escalation: a list of
+    {body, regional_arrangement, other_body, legal_basis, rationale}. A regional body names an
+    active arrangement of the maintained list by its acronym, another body is named in full;
+    each routing gives its rationale and its legal basis (the body's usual one when none is
+    written; another body needs one). Errors go under `field[i].key`."""
+    from cases.models import USUAL_LEGAL_BASIS, Body, RegionalArrangement
+
+    if not isinstance(value, list):
+        errors[field] = ["Send a list of routings."]
+        return []
+    active = {
+        acronym.lower(): acronym
+        for acronym in RegionalArrangement.objects.filter(active=True).values_list(
+            "acronym", flat=True
+        )
+    }
+    cleaned: list[dict] = []
+    seen: set[tuple[str, str]] = set()
+    for index, item in enumerate(value):
+        at = f"{field}[{index}]"
+        if not isinstance(item, dict):
+            errors[at] = ["Send an object with body, legal_basis and rationale."]
+            continue
+        problems: dict[str, list[str]] = {}
+        for key in sorted(set(item) - {"body", *_ROUTING_TEXT, "regional_arrangement"}):
+            problems[key] = [
+                "Unknown field; a routing has body, regional_arrangement, "
+                "other_body, legal_basis and rationale."
+            ]
+        body = item.get("body")
+        if body not in Body.values:
+            problems["body"] = ["Choose one of: " + ", ".join(Body.values) + "."]
+        texts = {key: _text(item.get(key), key, problems) for key in _ROUTING_TEXT}
+        for key, limit in ROUTING_LIMITS.items():
+            if key not in problems and len(texts[key]) > limit:
+                problems[key] = [f"Keep this under {limit:,} characters."]
+        if not texts["legal_basis"] and body in USUAL_LEGAL_BASIS:
+            texts["legal_basis"] = USUAL_LEGAL_BASIS[body]
+        for key in ("legal_basis", "rationale"):
+            if key not in problems and not texts[key]:
+                problems[key] = ["This field is required."]
+        raw = item.get("regional_arrangement") or ""
+        arrangement = ""
+        if not isinstance(raw, str):
+            problems["regional_arrangement"] = ["Send the arrangement's acronym, e.g. AU."]
+        elif body == Body.REGIONAL:
+            arrangement = active.get(raw.strip().lower(), "")
+            if not raw.strip():
+                problems["regional_arrangement"] = [
+                    "Name the regional or subregional arrangement by its acronym, e.g. AU."
+                ]
+            elif not arrangement:
+                problems["regional_arrangement"] = [
+                    f"{raw.strip()!r} is not an active arrangement of the maintained list."
+                ]
+        elif raw.strip():
+            problems["regional_arrangement"] = ["Only a regional routing names an arrangement."]
+        if body == Body.OTHER and "other_body" not in problems and not texts["other_body"]:
+            problems["other_body"] = ["Name the other body in full."]
+        elif body != Body.OTHER and texts["other_body"]:
+            problems["other_body"] = ["Only a routing to another body names it here."]
+        key = (str(body), arrangement or texts["other_body"].lower())
+        if not problems and key in seen:
+            problems["body"] = ["This body is already in the routing."]
+        seen.add(key)
+        if problems:
+            errors.update({f"{at}.{name}": messages for name, messages in problems.items()})
+            continue
+        cleaned.append(
+            {
+                "body": body,
+                "regional_arrangement": arrangement,
+                "other_body": texts["other_body"],
+                "legal_basis": texts["legal_basis"],
+                "rationale": texts["rationale"],
+            }
+        )
+    return cleaned
+
+
 def escalation_update(
     *, escalation: Escalation, actor: User, data: dict[str, Any], version: object = None
 ) -> Escalation:
     """The summary and the recommended options of a draft; the approved assessment it carries
     is refreshed to the situation's latest while the escalation is in the joint office."""
-    if not _on_team(actor, escalation.situation) or not actor.has_perm("cases.add_escalation"):
+    if not access.on_team(actor, escalation.situation) or not actor.has_perm(
+        "cases.add_escalation"
+    ):
         raise ForbiddenError("Only the situation's team edits its escalations.")
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
@@ -222,6 +318,10 @@ def escalation_update(
         options = None
         if "response_options" in data:
             options = _options(escalation.situation, data["response_options"] or [], errors)
+        if "recommended_routing" in data:
+            escalation.recommended_routing = routing_clean(
+                data["recommended_routing"] or [], errors
+            )
         if errors:
             raise ApplicationValidationError(errors)
         escalation.assessment = _latest_approved(escalation.situation) or escalation.assessment
@@ -239,10 +339,6 @@ def escalation_update(
 
 
 # --- The one move -------------------------------------------------------------------------------
-
-
-def _on_team(user: User, situation: Situation) -> bool:
-    return situation.lead_analyst_id == user.pk or situation.members.filter(user=user).exists()
 
 
 def _lock(escalation: Escalation, version: object) -> Escalation:
@@ -296,7 +392,7 @@ def escalation_transition(
             )
         if not actor.has_perm(move.permission):
             raise ForbiddenError("Your role cannot make this move.")
-        if move.team_only and not _on_team(actor, escalation.situation):
+        if move.team_only and not access.on_team(actor, escalation.situation):
             raise ForbiddenError("Only the situation's team makes this move.")
         if move.not_drafter and escalation.drafted_by_id == actor.pk:
             raise ForbiddenError(
@@ -337,6 +433,8 @@ def escalation_transition(
             actor=actor,
             comment=comment,
         )
+        # The briefing follows: recompiled in the joint office, frozen at endorsement.
+        briefing_on_transition(escalation, action)
         audit_record(
             action="escalation.status",
             actor=actor,

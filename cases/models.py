@@ -635,6 +635,9 @@ class Briefing(Classified):
     content_hash = models.CharField(max_length=64)
     compiled_at = models.DateTimeField()
     frozen_at = models.DateTimeField(null=True, blank=True)
+    # Set when the escalation, returned after endorsement, is endorsed again: the new frozen
+    # briefing is the one read at the desk; this one stays, unchanged, for the record.
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-compiled_at", "-pk"]
@@ -646,8 +649,8 @@ class Briefing(Classified):
             ),
             models.UniqueConstraint(
                 fields=["escalation"],
-                condition=Q(status="frozen"),
-                name="cases_one_frozen_briefing",
+                condition=Q(status="frozen", superseded_at__isnull=True),
+                name="cases_one_current_frozen_briefing",
             ),
         ]
 
@@ -732,6 +735,20 @@ class Body(models.TextChoices):
     OTHER = "other", "Other body"
 
 
+# The usual legal basis of a routing to each body: offered when none is written (the decision
+# form, the recommended routing, the briefing).
+USUAL_LEGAL_BASIS: dict[str, str] = {
+    Body.SECURITY_COUNCIL: "Article 99 of the Charter of the United Nations",
+    Body.GENERAL_ASSEMBLY: "Articles 10-14 of the Charter",
+    Body.REGIONAL: "Chapter VIII of the Charter",
+    Body.HUMAN_RIGHTS_COUNCIL: "General Assembly resolution 60/251",
+    Body.ECOSOC: "Chapter X of the Charter",
+    Body.PEACEBUILDING_COMMISSION: (
+        "General Assembly resolution 60/180 and Security Council resolution 1645 (2005)"
+    ),
+}
+
+
 class ReferralStatus(models.TextChoices):
     SENT = "sent", "Sent"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
@@ -797,3 +814,26 @@ class ReferralUpdate(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class InactionAlert(models.Model):
+    """A situation at high or very high risk with no response adopted in time: raised once,
+    closed when a response is adopted or the risk falls below high."""
+
+    situation = models.ForeignKey(
+        Situation, on_delete=models.CASCADE, related_name="inaction_alerts"
+    )
+    level = models.PositiveSmallIntegerField()
+    high_since = models.DateTimeField()
+    raised_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["situation"],
+                condition=Q(closed_at__isnull=True),
+                name="cases_one_open_inaction_alert",
+            )
+        ]

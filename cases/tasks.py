@@ -39,3 +39,20 @@ def escalation_reminders_task() -> int:
     from cases.escalations import escalation_reminders_send
 
     return escalation_reminders_send()
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=3)
+def inaction_alerts_task() -> int:
+    """Beat, daily: raise inaction alerts (high risk, no response adopted in time)."""
+    from cases.timeline import inaction_alerts_raise
+
+    return inaction_alerts_raise()
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=3)
+def referral_reminders_task() -> int:
+    """Beat, daily: remind the SG Office and the lead analyst of each overdue referral follow-up,
+    once per follow-up date."""
+    from cases.decisions import referral_reminders_send
+
+    return referral_reminders_send()

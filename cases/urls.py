@@ -1,7 +1,17 @@
 """Routes of the intake: each area's module declares its own `urlpatterns`."""
 
-from cases import apis, apis_imports
-from cases.views import imports, inbox, search, signals, situations, sources
+from cases import apis, apis_desk, apis_escalations, apis_imports
+from cases.views import (
+    briefings,
+    escalations,
+    gap,
+    imports,
+    inbox,
+    search,
+    signals,
+    situations,
+    sources,
+)
 
 app_name = "cases"
 
@@ -12,6 +22,14 @@ urlpatterns = [
     *sources.urlpatterns,
     *imports.urlpatterns,
     *search.urlpatterns,
+    *escalations.urlpatterns,
+    *gap.urlpatterns,
+    *briefings.urlpatterns,
 ]
 
-api_urlpatterns = [*apis.urlpatterns, *apis_imports.urlpatterns]
+api_urlpatterns = [
+    *apis.urlpatterns,
+    *apis_imports.urlpatterns,
+    *apis_escalations.urlpatterns,
+    *apis_desk.urlpatterns,
+]

@@ -54,6 +54,24 @@ SECTIONS: tuple[Section, ...] = (
         permission="assessments.view_triggerevent",
     ),
     Section(
+        "Escalations",
+        "cases:escalation-list",
+        "Situations on their way to the Secretary-General: review, endorsement, decision.",
+        permission="cases.view_escalation",
+    ),
+    Section(
+        "Desk",
+        "cases:desk",
+        "Briefings awaiting the Secretary-General's decision, by risk and waiting time.",
+        permission="cases.decide_escalation",
+    ),
+    Section(
+        "Briefings",
+        "cases:release-list",
+        "Briefings released for reading by member states.",
+        permission="cases.view_releasablebriefing",
+    ),
+    Section(
         "Sources",
         "cases:source-list",
         "Who reports, by pseudonym and reliability grade.",

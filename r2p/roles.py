@@ -72,7 +72,11 @@ STAFF_READ_PERMISSIONS = (
     "cases.view_escalation",
 )
 SPECIAL_ADVISER_PERMISSIONS = (*STAFF_READ_PERMISSIONS, "cases.endorse_escalation")
-SG_OFFICE_PERMISSIONS = (*STAFF_READ_PERMISSIONS, "cases.decide_escalation")
+SG_OFFICE_PERMISSIONS = (
+    *STAFF_READ_PERMISSIONS,
+    "cases.decide_escalation",
+    "cases.view_releasablebriefing",
+)
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -107,7 +111,7 @@ ROLES: tuple[Role, ...] = (
         "liaison",
         "Member-State Liaison",
         "Reads the reports released to the member state represented, nothing else.",
-        (),
+        ("cases.view_releasablebriefing",),
         Classification.PUBLIC,
     ),
     Role(

@@ -409,9 +409,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.import_jobs_requeue_task",
         "schedule": crontab(minute="*/5"),
     },
+    "inaction-alerts-daily": {
+        "task": "cases.tasks.inaction_alerts_task",
+        "schedule": crontab(hour=6, minute=25),
+    },
     "escalation-reminders-daily": {
         "task": "cases.tasks.escalation_reminders_task",
         "schedule": crontab(hour=6, minute=15),
+    },
+    "referral-reminders-daily": {
+        "task": "cases.tasks.referral_reminders_task",
+        "schedule": crontab(hour=6, minute=20),
     },
     "trigger-reminders-daily": {
         "task": "assessments.tasks.trigger_reminders_task",
@@ -448,4 +456,7 @@ def env_hours_by_status(name: str) -> dict[str, int]:
 
 
 ESCALATION_TARGET_HOURS = env_hours_by_status("ESCALATION_TARGET_HOURS")
+# A situation at high or very high risk with no response option adopted this many days after it
+# first reached high raises an inaction alert.
+INACTION_ALERT_DAYS = env_int("INACTION_ALERT_DAYS", 30, minimum=1, maximum=3650)
 READYZ_WORKER_TIMEOUT = float(env_int("READYZ_WORKER_TIMEOUT", 3, minimum=1, maximum=30))

@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from assessments.models import RiskLevel
 from assessments.views.portfolio import situation_panels
-from cases import access, charts, selectors, services
+from cases import access, charts, selectors, services, timeline
 from cases.forms.situations import (
     SituationFilterForm,
     SituationForm,
@@ -21,6 +22,7 @@ from cases.forms.situations import (
 )
 from cases.models import Situation
 from cases.views.common import chosen_level, highest, require_permission, staff_page
+from cases.views.gap import timeline_steps
 from r2p.countries import country_name, country_region
 from r2p.errors import ApplicationValidationError, ConflictError
 from r2p.models import Classification, User
@@ -158,6 +160,10 @@ def _situation_page(
         team_form = TeamMemberForm(situation=situation)
     # Risk, triggers and response options (issue 4), for those whose role reads assessments.
     risk = situation_panels(user, situation)
+    line = timeline.situation_timeline(situation=situation, user=user)
+    stalled = next(
+        (item for item in timeline.inaction(user=user) if item.situation.pk == situation.pk), None
+    )
     level = highest(
         situation.classification,
         _linked_ceiling(user, situation),
@@ -194,9 +200,31 @@ def _situation_page(
             "manageable": manageable,
             "team_form": team_form,
             "risk": risk,
+            "timeline_steps": timeline_steps(line),
+            "escalation": _escalation_panel(user, situation),
+            "inaction": stalled
+            and {"level_word": RiskLevel(stalled.level).label, "days": stalled.days},
         },
         status=status,
     )
+
+
+def _escalation_panel(user: User, situation: Situation) -> dict:
+    """The escalation in progress the person may see, or whether they may start one."""
+    from cases.escalations import OPEN_STATUSES
+
+    current = (
+        access.escalations_visible(user)
+        .filter(situation=situation, status__in=OPEN_STATUSES)
+        .first()
+    )
+    may_start = (
+        current is None
+        and user.has_perm("cases.add_escalation")
+        and access.on_team(user, situation)
+        and situation.escalations.filter(status__in=OPEN_STATUSES).count() == 0
+    )
+    return {"current": current, "may_start": may_start}
 
 
 @staff_page

@@ -12,13 +12,13 @@ from r2p.tasks import audit_chain_verify_task
 pytestmark = pytest.mark.django_db
 
 INTAKE = {"Inbox", "Situations", "Sources", "New signal", "Imports"}
-RISK = {"Portfolio", "Triggers"}
+RISK = {"Portfolio", "Triggers", "Escalations"}
 PEOPLE = {
     "analyst": ("Analyst", INTAKE | RISK | {"API"}),
     "senior_analyst": ("Senior Analyst", INTAKE | RISK | {"API"}),
     "special_adviser": ("Special Adviser", {"Situations", "Sources", "API"} | RISK),
-    "sg_office": ("SG Office", {"Situations", "Sources", "API"} | RISK),
-    "liaison": ("Member-State Liaison", {"API"}),
+    "sg_office": ("SG Office", {"Situations", "Sources", "API", "Desk", "Briefings"} | RISK),
+    "liaison": ("Member-State Liaison", {"API", "Briefings"}),
     "partner": ("Partner System", {"API"}),
     "auditor": ("Auditor", {"Audit trail", "API"}),
     "administrator": ("Administrator", {"Audit trail", "Administration", "API"}),
