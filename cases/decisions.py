@@ -206,11 +206,10 @@ def escalation_decide(
 
     Route: one referral per routing, and the escalation is decided. Hold: decided, no referral.
     Send back: the escalation returns to the joint office (draft) with the rationale as the
-    reasons. 403 for anyone but the SG Office, 409 if it is not at the desk (or the version is
-    stale), 400 with `routings.<index>.<field>` messages for bad routings.
+    reasons. 409 if it is not at the desk (or the version is stale), then 403 for anyone but
+    the SG Office (the same order as escalation_transition), 400 with
+    `routings.<index>.<field>` messages for bad routings.
     """
-    if not actor.has_perm("cases.decide_escalation"):
-        raise ForbiddenError("Only the Secretary-General's Office records decisions.")
     routings = routings or []
     with transaction.atomic():
         locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
@@ -219,6 +218,8 @@ def escalation_decide(
                 f"{locked.reference} is {locked.get_status_display().lower()}, not at the "
                 "desk: there is nothing to decide."
             )
+        if not actor.has_perm("cases.decide_escalation"):
+            raise ForbiddenError("Only the Secretary-General's Office records decisions.")
         _check_version(locked.version, version, locked.reference)
         errors: dict[str, list[str]] = {}
         if outcome not in DecisionOutcome.values:

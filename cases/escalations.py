@@ -563,3 +563,43 @@ def escalation_reminders_send(*, now: datetime | None = None) -> int:
             transaction.on_commit(lambda p=pk: escalation_notify(escalation_id=p, reason="overdue"))
             reminded += 1
     return reminded
+
+
+def is_waited_on(user: User, escalation: Escalation) -> bool:
+    """Whether the escalation's next step is this person's (without listing everyone)."""
+    holder = WAITING_ON.get(escalation.status)
+    if holder is None or user.clearance < escalation.classification:
+        return False
+    if holder == "drafter":
+        return escalation.drafted_by_id == user.pk
+    if escalation.drafted_by_id == user.pk and escalation.status in (S.IN_REVIEW, S.REVIEWED):
+        return False
+    return user.has_perm(holder)
+
+
+@dataclass
+class EscalationBoard:
+    waiting_on_me: list[Escalation]
+    open_count: int
+    overdue_ids: set[int]
+
+
+def escalation_board(*, user: User) -> EscalationBoard:
+    """The home page's escalations: those whose next step is mine (overdue ones flagged), and
+    how many are open and overdue among those I may see. Two queries."""
+    from cases.access import escalations_visible
+
+    open_ones = list(
+        escalations_visible(user)
+        .filter(status__in=OPEN_STATUSES)
+        .select_related("situation")
+        .order_by("status_since")
+    )
+    overdue = set(
+        escalations_overdue().filter(pk__in=[e.pk for e in open_ones]).values_list("pk", flat=True)
+    )
+    return EscalationBoard(
+        waiting_on_me=[e for e in open_ones if is_waited_on(user, e)],
+        open_count=len(open_ones),
+        overdue_ids=overdue,
+    )

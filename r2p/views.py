@@ -51,6 +51,15 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     roles = [ROLES_BY_NAME[name] for name in user.role_names if name in ROLES_BY_NAME]
     board, level = _dashboard(user)
+    escalation_context = _escalation_dashboard(user)
+    if escalation_context:
+        level = max(
+            [
+                level,
+                *(e.classification for e in escalation_context["escalation_board"].waiting_on_me),
+                *(i.situation.classification for i in escalation_context["inaction"]),
+            ]
+        )
     return render(
         request,
         "r2p/home.html",
@@ -63,8 +72,23 @@ def home(request: HttpRequest) -> HttpResponse:
             "reviewer": user.has_perm("assessments.approve_assessment"),
             "can_open": user.has_perm("cases.add_situation"),
             "trigger_days": TRIGGER_DAYS,
+            **escalation_context,
         },
     )
+
+
+def _escalation_dashboard(user: User) -> dict:
+    """Escalations waiting on the person, where cases stall, inaction alerts (issue 5)."""
+    if not user.has_perm("cases.view_escalation"):
+        return {}
+    from cases import escalations, timeline
+    from cases.views.gap import stall_rows
+
+    return {
+        "escalation_board": escalations.escalation_board(user=user),
+        "stalls": stall_rows(timeline.stage_stalls(user=user)),
+        "inaction": timeline.inaction(user=user),
+    }
 
 
 @login_required

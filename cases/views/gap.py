@@ -13,8 +13,9 @@ from cases.views.common import highest, staff_page
 
 
 def duration(value: timedelta | None) -> str:
-    """`3 days 4 h`, `5 h`, `40 min`: a gap in words people read at a glance."""
-    if value is None:
+    """`3 days 4 h`, `5 h`, `40 min`: a gap in words people read at a glance. Nothing for a
+    step that came before the one listed ahead of it (a backdated record)."""
+    if value is None or value < timedelta(0):
         return ""
     minutes = int(value.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
@@ -33,12 +34,8 @@ def timeline_steps(line: timeline.Timeline) -> list[dict]:
     ]
 
 
-@staff_page
-def gap(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    stalls = timeline.stage_stalls(user=user)
-    alerts = timeline.inaction(user=user)
-    rows = [
+def stall_rows(stalls: list[timeline.StageStall]) -> list[dict]:
+    return [
         {
             "stage": s.stage.label,
             "count": s.count,
@@ -47,6 +44,14 @@ def gap(request: HttpRequest) -> HttpResponse:
         }
         for s in stalls
     ]
+
+
+@staff_page
+def gap(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    stalls = timeline.stage_stalls(user=user)
+    alerts = timeline.inaction(user=user)
+    rows = stall_rows(stalls)
     return render(
         request,
         "cases/gap.html",

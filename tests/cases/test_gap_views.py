@@ -37,3 +37,14 @@ def test_outsiders_and_liaisons_get_no_gap_page(client, outsider, liaison):
     for person in (outsider, liaison):
         client.force_login(person)
         assert client.get(reverse("cases:gap")).status_code == 404
+
+
+def test_a_gap_reads_in_days_and_hours_and_a_backdated_step_shows_none():
+    from datetime import timedelta
+
+    from cases.views.gap import duration
+
+    assert duration(timedelta(days=3, hours=4, minutes=10)) == "3 days 4 h"
+    assert duration(timedelta(hours=5)) == "5 h"
+    assert duration(timedelta(minutes=40)) == "40 min"
+    assert duration(timedelta(days=-85)) == ""
