@@ -56,8 +56,7 @@ from r2p.errors import (
 )
 from r2p.models import Classification, User
 from r2p.services import audit_record
-
-TEXT_LIMIT = 20_000
+from r2p.validation import TEXT_LIMIT, text_value
 
 # --- Workflow, as data --------------------------------------------------------------------------
 
@@ -99,18 +98,7 @@ OPTION_TRANSITIONS: dict[str, set[str]] = {
 
 
 def _text(data: dict, field: str, errors: dict, *, required: bool = False, limit: int = TEXT_LIMIT):
-    value = data.get(field, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = ["Write text here."]
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[field] = ["This field is required."]
-    elif len(value) > limit:
-        errors[field] = [f"Keep this under {limit:,} characters (it has {len(value):,})."]
-    return value
+    return text_value(data.get(field, ""), field, errors, required=required, limit=limit)
 
 
 def _choice(data: dict, field: str, choices: Any, errors: dict, *, required: bool = True):

@@ -44,8 +44,8 @@ from r2p.errors import (
 )
 from r2p.models import User
 from r2p.services import audit_record
+from r2p.validation import text_value
 
-TEXT_LIMIT = 20_000
 # A referral is followed up a month after it is sent unless the desk says otherwise.
 FOLLOW_UP_DAYS = 30
 MAX_ROUTINGS = 12
@@ -68,22 +68,6 @@ OPEN_REFERRAL_STATUSES = tuple(s for s, nexts in REFERRAL_MOVES.items() if nexts
 
 
 # --- Reading the input ----------------------------------------------------------------------
-
-
-def _text(
-    value: object, field: str, errors: dict, *, required: bool = False, limit: int = TEXT_LIMIT
-) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = ["Write text here."]
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[field] = ["This field is required."]
-    elif len(value) > limit:
-        errors[field] = [f"Keep this under {limit:,} characters."]
-    return value
 
 
 def _date(value: object, field: str, errors: dict) -> date | None:
@@ -123,7 +107,7 @@ def _routing(
     elif body not in Body.values:
         mine["body"] = [f"Choose one of: {', '.join(str(label) for label in Body.labels)}."]
     arrangement = None
-    acronym = _text(raw.get("regional_arrangement"), "regional_arrangement", mine, limit=16)
+    acronym = text_value(raw.get("regional_arrangement"), "regional_arrangement", mine, limit=16)
     if body == Body.REGIONAL:
         if not acronym:
             mine.setdefault("regional_arrangement", ["Choose the regional arrangement."])
@@ -135,17 +119,17 @@ def _routing(
                 ]
     elif acronym:
         mine["regional_arrangement"] = ["Only a routing to a regional arrangement names one."]
-    other = _text(raw.get("other_body"), "other_body", mine, limit=200)
+    other = text_value(raw.get("other_body"), "other_body", mine, limit=200)
     if body == Body.OTHER and not other and "other_body" not in mine:
         mine["other_body"] = ["Name the body in full."]
     elif body != Body.OTHER and other:
         mine["other_body"] = ["Only a routing to another body names it here."]
-    legal_basis = _text(raw.get("legal_basis"), "legal_basis", mine, limit=300)
+    legal_basis = text_value(raw.get("legal_basis"), "legal_basis", mine, limit=300)
     if not legal_basis and "legal_basis" not in mine:
         legal_basis = DEFAULT_LEGAL_BASIS.get(body, "")
         if not legal_basis and body:
             mine["legal_basis"] = ["Give the legal basis for routing to this body."]
-    rationale = _text(raw.get("rationale"), "rationale", mine, required=True)
+    rationale = text_value(raw.get("rationale"), "rationale", mine, required=True)
     sent_on = _date(raw.get("sent_on"), "sent_on", mine)
     if sent_on is None and "sent_on" not in mine:
         sent_on = today
@@ -153,7 +137,9 @@ def _routing(
         mine["sent_on"] = [
             "A referral cannot be sent in the future; give today or an earlier date."
         ]
-    reference = _text(raw.get("transmittal_reference"), "transmittal_reference", mine, limit=100)
+    reference = text_value(
+        raw.get("transmittal_reference"), "transmittal_reference", mine, limit=100
+    )
     follow_up_on = _date(raw.get("follow_up_on"), "follow_up_on", mine)
     if follow_up_on is None and "follow_up_on" not in mine and sent_on is not None:
         follow_up_on = sent_on + timedelta(days=FOLLOW_UP_DAYS)
@@ -226,7 +212,7 @@ def escalation_decide(
             errors["outcome"] = [
                 "Choose: route to one or more bodies, hold and keep monitoring, or send back."
             ]
-        rationale = _text(rationale, "rationale", errors, required=True)
+        rationale = text_value(rationale, "rationale", errors, required=True)
         checked: list[dict[str, Any]] = []
         if not isinstance(routings, list | tuple):
             errors["routings"] = ["Send the routings as a list."]
@@ -339,8 +325,8 @@ def referral_update(
                 f"A referral that is {locked.get_status_display().lower()} cannot go back to "
                 f"{R(status).label.lower()}."
             )
-        note = _text(note, "note", errors)
-        action_taken = _text(action_taken, "action_taken", errors)
+        note = text_value(note, "note", errors)
+        action_taken = text_value(action_taken, "action_taken", errors)
         if status == R.ACTION_TAKEN and not action_taken and "action_taken" not in errors:
             errors["action_taken"] = ["Say what action the body took."]
         elif status != R.ACTION_TAKEN and action_taken:

@@ -33,9 +33,9 @@ from cases.models import Escalation, EscalationStatus, EscalationTransition, Sit
 from r2p.errors import ApplicationValidationError, ConflictError, ForbiddenError
 from r2p.models import User
 from r2p.services import audit_record
+from r2p.validation import TEXT_LIMIT, text_value
 
 S = EscalationStatus
-TEXT_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -118,20 +118,6 @@ def _code(length: int = 5) -> str:
     return code("ESC-", length)
 
 
-def _text(value: object, field: str, errors: dict, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = ["Write text here."]
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[field] = ["This field is required."]
-    elif len(value) > TEXT_LIMIT:
-        errors[field] = [f"Keep this under {TEXT_LIMIT:,} characters."]
-    return value
-
-
 def _latest_approved(situation: Situation):
     from assessments.models import AssessmentStatus
 
@@ -158,7 +144,7 @@ def escalation_create(
     if not access.on_team(actor, situation):
         raise ForbiddenError("Only the situation's lead analyst and team draft its escalations.")
     errors: dict[str, list[str]] = {}
-    summary = _text(summary, "summary", errors, required=True)
+    summary = text_value(summary, "summary", errors, required=True)
     assessment = _latest_approved(situation)
     if assessment is None:
         errors["situation"] = [
@@ -248,7 +234,7 @@ def routing_clean(value: object, errors: dict, field: str = "recommended_routing
         body = item.get("body")
         if body not in Body.values:
             problems["body"] = ["Choose one of: " + ", ".join(Body.values) + "."]
-        texts = {key: _text(item.get(key), key, problems) for key in _ROUTING_TEXT}
+        texts = {key: text_value(item.get(key), key, problems) for key in _ROUTING_TEXT}
         for key, limit in ROUTING_LIMITS.items():
             if key not in problems and len(texts[key]) > limit:
                 problems[key] = [f"Keep this under {limit:,} characters."]
@@ -314,7 +300,7 @@ def escalation_update(
                 "draft is edited."
             )
         if "summary" in data:
-            escalation.summary = _text(data["summary"], "summary", errors, required=True)
+            escalation.summary = text_value(data["summary"], "summary", errors, required=True)
         options = None
         if "response_options" in data:
             options = _options(escalation.situation, data["response_options"] or [], errors)
@@ -372,7 +358,7 @@ def escalation_transition(
     for this actor. 409 for a move not allowed from here or a stale version; 403 for the
     wrong person; 400 for a missing comment."""
     errors: dict[str, list[str]] = {}
-    comment = _text(comment, "comment", errors)
+    comment = text_value(comment, "comment", errors)
     if errors:
         raise ApplicationValidationError(errors)
     if action not in ACTIONS:
