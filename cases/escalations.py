@@ -45,7 +45,32 @@ class EscalationMove:
     not_drafter: bool = False  # four eyes: the drafter may not make this move
     team_only: bool = False  # the situation's lead analyst or team
     needs_comment: bool = False
-    label: str = ""
+    label: str = ""  # what happened, for the history ("Endorsed")
+
+
+# What the button for each action says ("Endorse"), and the sentence once it is done.
+ACTION_BUTTONS: dict[str, str] = {
+    "submit": "Submit for review",
+    "review": "Mark as reviewed",
+    "return": "Return to the drafter",
+    "endorse": "Endorse",
+    "transmit": "Send to the Secretary-General's desk",
+    "urgent": "Send straight to the desk (urgent)",
+    "decide": "Record the decision",
+    "withdraw": "Withdraw",
+}
+ACTION_DONE: dict[str, str] = {
+    "submit": "{ref} is submitted for review.",
+    "review": "{ref} is reviewed and awaits endorsement.",
+    "return": "{ref} is returned to the drafter.",
+    "endorse": "{ref} is endorsed; its briefing is frozen.",
+    "transmit": "{ref} is sent to the Secretary-General's desk.",
+    "urgent": "{ref} is sent straight to the Secretary-General's desk.",
+    "decide": "{ref} is decided.",
+    "withdraw": "{ref} is withdrawn.",
+}
+# The moves that carry the escalation forward (shown first, as the main button).
+FORWARD_ACTIONS = frozenset({"submit", "review", "endorse", "transmit", "decide"})
 
 
 # (action, from status) -> the move. Anything not listed is refused.

@@ -29,7 +29,7 @@ from cases.forms.escalations import (
     routing_forms,
     routings_read,
 )
-from cases.models import Escalation, EscalationStatus, Referral
+from cases.models import Body, Escalation, EscalationStatus, Referral
 from cases.views.common import highest, require_permission, staff_page
 from r2p.errors import ApplicationError, ApplicationValidationError, ConflictError, ForbiddenError
 from r2p.models import User
@@ -90,8 +90,16 @@ def _moves_for(user: User, escalation: Escalation) -> list[dict]:
             continue
         if move.not_drafter and escalation.drafted_by_id == user.pk:
             continue
-        moves.append({"action": action, "label": move.label, "needs_comment": move.needs_comment})
-    return moves
+        moves.append(
+            {
+                "action": action,
+                "label": escalations.ACTION_BUTTONS[action],
+                "needs_comment": move.needs_comment,
+                "primary": action in escalations.FORWARD_ACTIONS,
+            }
+        )
+    # The way forward first; returning and withdrawing after it.
+    return sorted(moves, key=lambda m: not m["primary"])
 
 
 # --- List and page ---------------------------------------------------------------------------
@@ -131,6 +139,14 @@ def _escalation_page(
         .get(pk=escalation.pk)
     )
     transitions = list(escalation.transitions.select_related("actor"))
+    for row in transitions:
+        move = escalations.ESCALATION_MOVES.get((row.action, row.from_status))
+        row.words = move.label if move else row.action
+    bodies = dict(Body.choices)
+    recommended = [
+        {**routing, "body_label": bodies.get(routing.get("body"), routing.get("body"))}
+        for routing in escalation.recommended_routing
+    ]
     dissents = list(escalation.dissents.select_related("author"))
     decisions_made = list(
         escalation.decisions.select_related("decided_by").prefetch_related(
@@ -148,6 +164,7 @@ def _escalation_page(
             "escalation": escalation,
             "waited": _waited(escalation.status_since),
             "transitions": transitions,
+            "recommended": recommended,
             "dissents": dissents,
             "decisions": decisions_made,
             "moves": _moves_for(user, escalation),
@@ -193,7 +210,8 @@ def escalation_move(request: HttpRequest, pk: int) -> HttpResponse:
             back_url=reverse("cases:escalation-detail", args=[escalation.pk]),
             back_label=f"Reload {escalation.reference} as it is now",
         )
-    messages.success(request, f"{moved.reference} is now {moved.get_status_display().lower()}.")
+    done = escalations.ACTION_DONE.get(request.POST.get("action", ""), "{ref} is saved.")
+    messages.success(request, done.format(ref=moved.reference))
     return redirect("cases:escalation-detail", pk=moved.pk)
 
 

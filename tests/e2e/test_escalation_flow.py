@@ -118,11 +118,15 @@ def test_amina_escalates_bruno_reviews_chen_endorses_and_dara_routes_it_to_the_s
     assert escalation.recommended_routing[0]["legal_basis"] == ARTICLE_99
     screenshot("escalation-05-draft")
 
-    move(page, "Submitted for review")
-    expect(page.locator(".messages")).to_contain_text(f"{escalation.reference} is now in review.")
+    move(page, "Submit for review")
+    expect(page.locator(".messages")).to_contain_text(
+        f"{escalation.reference} is submitted for review."
+    )
     expect(page.locator(".page-head .status")).to_have_text("In review")
     # Four eyes: the drafter cannot review her own escalation.
-    expect(page.locator("#workflow").get_by_role("button", name="Reviewed")).to_have_count(0)
+    expect(page.locator("#workflow").get_by_role("button", name="Mark as reviewed")).to_have_count(
+        0
+    )
     screenshot("escalation-06-in-review")
     log_out(page)
 
@@ -143,9 +147,11 @@ def test_amina_escalates_bruno_reviews_chen_endorses_and_dara_routes_it_to_the_s
     expect(page.locator(".briefing-page__status")).to_contain_text("Working copy")
     screenshot("escalation-08-working-briefing")
     page.get_by_role("link", name="Back to the escalation").click()
-    move(page, "Reviewed", "The pattern and the sources hold; ready for the Special Adviser.")
+    move(
+        page, "Mark as reviewed", "The pattern and the sources hold; ready for the Special Adviser."
+    )
     expect(page.locator(".messages")).to_contain_text(
-        f"{escalation.reference} is now reviewed, awaiting endorsement."
+        f"{escalation.reference} is reviewed and awaits endorsement."
     )
     expect(page.locator(".page-head .status")).to_have_text("Reviewed, awaiting endorsement")
     screenshot("escalation-09-reviewed")
@@ -154,15 +160,17 @@ def test_amina_escalates_bruno_reviews_chen_endorses_and_dara_routes_it_to_the_s
     # 3. Chen endorses it, which freezes the briefing, and sends it to the desk.
     log_in(page, live_server, "chen", password)
     page.goto(f"{live_server.url}/escalations/{escalation.pk}/")
-    expect(page.locator("#workflow").get_by_role("button", name="Endorsed")).to_be_visible()
+    expect(
+        page.locator("#workflow").get_by_role("button", name="Endorse", exact=True)
+    ).to_be_visible()
     screenshot("escalation-10-before-endorsement")
-    move(page, "Endorsed")
+    move(page, "Endorse")
     expect(page.locator(".page-head .status")).to_have_text("Endorsed")
     expect(page.locator("dl.facts")).to_contain_text("Endorsed by")
     screenshot("escalation-11-endorsed")
-    move(page, "Sent to the Secretary-General's desk")
+    move(page, "Send to the Secretary-General's desk")
     expect(page.locator(".messages")).to_contain_text(
-        f"{escalation.reference} is now at the secretary-general's desk."
+        f"{escalation.reference} is sent to the Secretary-General's desk."
     )
     expect(page.locator(".page-head .status")).to_have_text("At the Secretary-General's desk")
     expect(page.locator("#workflow")).to_contain_text("No step is yours from here.")
