@@ -17,11 +17,10 @@ ROUTING_ROWS = 4
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-def _legal_basis_help() -> str:
+def usual_legal_bases() -> list[tuple[str, str]]:
+    """(body, its usual legal basis), stated once above the routing rows."""
     labels = dict(Body.choices)
-    return "Leave empty for the usual basis: " + "; ".join(
-        f"{labels[body]}: {basis}" for body, basis in DEFAULT_LEGAL_BASIS.items()
-    )
+    return [(labels[body], basis) for body, basis in DEFAULT_LEGAL_BASIS.items()]
 
 
 class RoutingForm(DescribedForm):
@@ -34,7 +33,12 @@ class RoutingForm(DescribedForm):
     other_body = forms.CharField(
         required=False, max_length=200, label="Other body", help_text="Its full name."
     )
-    legal_basis = forms.CharField(required=False, max_length=300)
+    legal_basis = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Legal basis",
+        help_text="Empty: the body's usual basis, listed above. Another body needs one.",
+    )
     rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     sent_on = forms.CharField(
         required=False, widget=DATE, label="Sent on", help_text="Empty: today."
@@ -54,10 +58,16 @@ class RoutingForm(DescribedForm):
             ("", "—"),
             *((a.acronym, str(a)) for a in RegionalArrangement.objects.filter(active=True)),
         ]
-        self.fields["legal_basis"].help_text = _legal_basis_help()
         if not dated:
             for name in self.DATED:
                 self.fields.pop(name)
+
+    @property
+    def filled(self) -> bool:
+        """Whether the row holds anything: what was sent, or what it was offered with."""
+        if self.is_bound:
+            return any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.fields)
+        return any(self.initial.get(name) for name in self.fields)
 
     def value(self) -> dict[str, str] | None:
         """The row as the service reads it, or None for a row left empty."""
@@ -69,16 +79,23 @@ class RoutingForm(DescribedForm):
 def routing_forms(
     data: Any = None, *, dated: bool = True, initial: list[dict] | None = None
 ) -> list[RoutingForm]:
+    """The routing rows: at least ROUTING_ROWS, and one for each routing offered. The rows
+    after the last filled one (the first row always shows) are `folded` under "Add another
+    body", which opens without JavaScript."""
     initial = initial or []
-    return [
+    rows = [
         RoutingForm(
             data,
             prefix=f"routing-{i}",
             dated=dated,
             initial=initial[i] if i < len(initial) else None,
         )
-        for i in range(ROUTING_ROWS)
+        for i in range(max(ROUTING_ROWS, len(initial)))
     ]
+    shown = max([1, *(i + 1 for i, row in enumerate(rows) if row.filled)])
+    for i, row in enumerate(rows):
+        row.folded, row.first_folded = i >= shown, i == shown
+    return rows
 
 
 def routings_read(forms_: list[RoutingForm]) -> tuple[list[dict], list[int]]:
@@ -132,6 +149,24 @@ class EscalationCreateForm(DescribedForm):
 
     def option_ids(self) -> list[str]:
         return self.data.getlist("response_options") if self.is_bound else []
+
+
+class EscalationEditForm(EscalationCreateForm):
+    """The draft's summary and recommended options, with the version the person saw."""
+
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class DissentForm(DescribedForm):
+    text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Your dissenting view",
+        help_text=(
+            "It travels with the briefing, under your name. Dissents are attached until the "
+            "escalation is endorsed."
+        ),
+    )
 
 
 class EscalationMoveForm(forms.Form):

@@ -1,5 +1,6 @@
-"""Escalation pages: the list, an escalation's page and its moves, drafting one from a
-situation, the Secretary-General's desk and the decision form, and the referrals it makes.
+"""Escalation pages: the list, an escalation's page with its moves and dissents, drafting one
+from a situation and editing the draft, the Secretary-General's desk and the decision form,
+and the referrals it makes.
 
 Every write is a POST that calls one service. Bad input brings the form back with the messages
 beside the fields (400). A move the person may not make says why (403: the escalation is
@@ -19,17 +20,20 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cases import access, decisions, escalations
+from cases import access, briefings, decisions, escalations
 from cases.forms.escalations import (
     DecisionForm,
+    DissentForm,
     EscalationCreateForm,
+    EscalationEditForm,
     EscalationMoveForm,
     ReferralUpdateForm,
     routing_errors,
     routing_forms,
     routings_read,
+    usual_legal_bases,
 )
-from cases.models import Body, Escalation, EscalationStatus, Referral
+from cases.models import Body, Escalation, EscalationStatus, Referral, RegionalArrangement
 from cases.views.common import highest, require_permission, staff_page
 from r2p.errors import ApplicationError, ApplicationValidationError, ConflictError, ForbiddenError
 from r2p.models import User
@@ -76,12 +80,16 @@ def _refused(
     )
 
 
-def _moves_for(user: User, escalation: Escalation) -> list[dict]:
-    """The moves ESCALATION_MOVES allows this person from the escalation's status. The desk's
-    own moves (decide, send back) go through the decision form, which records the decision."""
+# Moves that turn back rather than forward: shown apart from the way forward, never primary.
+SIDE_ACTIONS = frozenset({"return", "withdraw"})
+
+
+def _moves_for(user: User, escalation: Escalation, *, on_team: bool) -> list[dict]:
+    """The moves ESCALATION_MOVES allows this person from the escalation's status, each with
+    its button wording. The desk's own moves (decide, send back for more information) go
+    through the decision form, which records the decision."""
     if escalation.status == EscalationStatus.AT_DESK:
         return []
-    on_team = access.on_team(user, escalation.situation)
     moves = []
     for (action, status), move in escalations.ESCALATION_MOVES.items():
         if status != escalation.status or not user.has_perm(move.permission):
@@ -96,13 +104,23 @@ def _moves_for(user: User, escalation: Escalation) -> list[dict]:
                 "label": escalations.ACTION_BUTTONS[action],
                 "needs_comment": move.needs_comment,
                 "primary": action in escalations.FORWARD_ACTIONS,
+                "side": action in SIDE_ACTIONS,
             }
         )
     # The way forward first; returning and withdrawing after it.
-    return sorted(moves, key=lambda m: not m["primary"])
+    return sorted(moves, key=lambda m: (m["side"], not m["primary"]))
 
 
 # --- List and page ---------------------------------------------------------------------------
+
+# Whose step it is in each open status, in words, for the rows that are not the viewer's.
+NEXT_BY: dict[str, str] = {
+    EscalationStatus.DRAFT: "The drafter",
+    EscalationStatus.IN_REVIEW: "A senior analyst",
+    EscalationStatus.REVIEWED: "A Special Adviser",
+    EscalationStatus.ENDORSED: "A Special Adviser",
+    EscalationStatus.AT_DESK: "The SG Office",
+}
 
 
 @staff_page
@@ -120,15 +138,54 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row.waited = _waited(row.status_since)
         row.overdue = row.pk in overdue
+        # waiting_on lists everyone (queries per row); is_waited_on answers the same question
+        # for the viewer from the row and their permissions, so the page's queries stay fixed.
+        row.your_turn = escalations.is_waited_on(request.user, row)
+        row.next_by = NEXT_BY.get(row.status, "")
     return render(
         request,
         "cases/escalation_list.html",
-        {"page_classification": highest(*(r.classification for r in rows)), "rows": rows},
+        {
+            "page_classification": highest(*(r.classification for r in rows)),
+            "rows": rows,
+            "your_turn_count": sum(row.your_turn for row in rows),
+        },
     )
 
 
+def _routing_named(routing: list[dict]) -> list[dict]:
+    """The recommended routing with each body's full name: the arrangement's own name for a
+    regional one, the name given for another body."""
+    bodies = dict(Body.choices)
+    acronyms = [r["regional_arrangement"] for r in routing if r.get("regional_arrangement")]
+    names = (
+        dict(
+            RegionalArrangement.objects.filter(acronym__in=acronyms).values_list("acronym", "name")
+        )
+        if acronyms
+        else {}
+    )
+    named = []
+    for r in routing:
+        body, acronym = r.get("body"), r.get("regional_arrangement")
+        if body == Body.REGIONAL and acronym:
+            name = f"{names.get(acronym, acronym)} ({acronym})"
+            kind = "Regional or subregional arrangement"
+        elif body == Body.OTHER and r.get("other_body"):
+            name, kind = r["other_body"], "Other body"
+        else:
+            name, kind = bodies.get(body, body), ""
+        named.append({**r, "name": name, "kind": kind})
+    return named
+
+
 def _escalation_page(
-    request: HttpRequest, escalation: Escalation, *, move_form=None, status: int = 200
+    request: HttpRequest,
+    escalation: Escalation,
+    *,
+    move_form=None,
+    dissent_form=None,
+    status: int = 200,
 ) -> HttpResponse:
     user = request.user
     escalation = (
@@ -142,12 +199,12 @@ def _escalation_page(
     for row in transitions:
         move = escalations.ESCALATION_MOVES.get((row.action, row.from_status))
         row.words = move.label if move else row.action
-    bodies = dict(Body.choices)
-    recommended = [
-        {**routing, "body_label": bodies.get(routing.get("body"), routing.get("body"))}
-        for routing in escalation.recommended_routing
-    ]
+    on_team = access.on_team(user, escalation.situation)
+    moves = _moves_for(user, escalation, on_team=on_team)
     dissents = list(escalation.dissents.select_related("author"))
+    may_dissent = escalation.status in briefings.RECOMPILED_IN and any(
+        user.has_perm(p) for p in briefings.REVIEWER_PERMISSIONS
+    )
     decisions_made = list(
         escalation.decisions.select_related("decided_by").prefetch_related(
             "referrals__regional_arrangement"
@@ -164,11 +221,17 @@ def _escalation_page(
             "escalation": escalation,
             "waited": _waited(escalation.status_since),
             "transitions": transitions,
-            "recommended": recommended,
+            "recommended": _routing_named(escalation.recommended_routing),
             "dissents": dissents,
+            "dissent_form": (dissent_form or DissentForm()) if may_dissent else None,
             "decisions": decisions_made,
-            "moves": _moves_for(user, escalation),
+            "moves": moves,
+            "forward_moves": [m for m in moves if not m["side"]],
+            "side_moves": [m for m in moves if m["side"]],
             "move_form": move_form,
+            "can_edit": escalation.status == EscalationStatus.DRAFT
+            and on_team
+            and user.has_perm("cases.add_escalation"),
             "can_decide": escalation.status == EscalationStatus.AT_DESK
             and user.has_perm("cases.decide_escalation"),
             "briefing_url": _briefing_url(escalation),
@@ -241,12 +304,7 @@ def escalation_create(request: HttpRequest, pk: int) -> HttpResponse:
                 recommended_routing=routings,
             )
         except ApplicationValidationError as exc:
-            # recommended_routing[i].field -> routings.i.field, the row of the form it came from
-            fields = {
-                _ROUTING_KEY.sub(r"routings.\1.", key): messages
-                for key, messages in exc.fields.items()
-            }
-            routing_errors(ApplicationValidationError(fields), form, rows, positions)
+            _service_errors_to_rows(exc, form, rows, positions)
         except (ForbiddenError, ConflictError) as exc:
             return _refused(
                 request,
@@ -266,9 +324,120 @@ def escalation_create(request: HttpRequest, pk: int) -> HttpResponse:
             "situation": situation,
             "form": form,
             "rows": rows,
+            "usual_bases": usual_legal_bases(),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _service_errors_to_rows(
+    exc: ApplicationValidationError, form: EscalationCreateForm, rows: list, positions: list[int]
+) -> None:
+    """recommended_routing[i].field -> routings.i.field, the row of the form it came from."""
+    fields = {_ROUTING_KEY.sub(r"routings.\1.", key): found for key, found in exc.fields.items()}
+    routing_errors(ApplicationValidationError(fields), form, rows, positions)
+
+
+@staff_page
+def escalation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    escalation = access.access_escalation(request.user, pk)
+    back = reverse("cases:escalation-detail", args=[escalation.pk])
+    refused: ApplicationError | None = None
+    if not (
+        request.user.has_perm("cases.add_escalation")
+        and access.on_team(request.user, escalation.situation)
+    ):
+        refused = ForbiddenError("Only the situation's team edits its escalations.")
+    elif escalation.status != EscalationStatus.DRAFT:
+        refused = ConflictError(
+            f"{escalation.reference} is {escalation.get_status_display().lower()}; only a draft "
+            "is edited."
+        )
+    if refused is not None:
+        return _refused(
+            request,
+            refused,
+            level=escalation.classification,
+            back_url=back,
+            back_label=f"Back to {escalation.reference}",
+        )
+    situation = escalation.situation
+    chosen = escalation.response_options.values_list("pk", flat=True)
+    form = EscalationEditForm(
+        request.POST or None,
+        situation=situation,
+        initial={
+            "summary": escalation.summary,
+            "response_options": [str(option) for option in chosen],
+            "version": escalation.version,
+        },
+    )
+    rows = routing_forms(request.POST or None, dated=False, initial=escalation.recommended_routing)
+    if request.method == "POST":
+        form.is_valid()
+        routings, positions = routings_read(rows)
+        try:
+            escalations.escalation_update(
+                escalation=escalation,
+                actor=request.user,
+                data={
+                    "summary": form.data.get("summary", ""),
+                    "response_options": form.option_ids(),
+                    "recommended_routing": routings,
+                },
+                version=form.data.get("version") or None,
+            )
+        except ApplicationValidationError as exc:
+            _service_errors_to_rows(exc, form, rows, positions)
+        except (ForbiddenError, ConflictError) as exc:
+            return _refused(
+                request,
+                exc,
+                level=escalation.classification,
+                back_url=back,
+                back_label=f"Reload {escalation.reference} as it is now",
+            )
+        else:
+            messages.success(request, f"The draft of {escalation.reference} is saved.")
+            return redirect("cases:escalation-detail", pk=escalation.pk)
+    return render(
+        request,
+        "cases/escalation_form.html",
+        {
+            "page_classification": escalation.classification,
+            "situation": situation,
+            "escalation": escalation,
+            "form": form,
+            "rows": rows,
+            "usual_bases": usual_legal_bases(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_page
+@require_POST
+def escalation_dissent(request: HttpRequest, pk: int) -> HttpResponse:
+    escalation = access.access_escalation(request.user, pk)
+    form = DissentForm(request.POST)
+    form.is_valid()
+    try:
+        briefings.dissent_add(
+            escalation=escalation, actor=request.user, text=form.data.get("text", "")
+        )
+    except ApplicationValidationError as exc:
+        form.errors_from(exc)
+        return _escalation_page(request, escalation, dissent_form=form, status=400)
+    except (ForbiddenError, ConflictError) as exc:
+        return _refused(
+            request,
+            exc,
+            level=escalation.classification,
+            back_url=reverse("cases:escalation-detail", args=[escalation.pk]),
+            back_label=f"Back to {escalation.reference}",
+        )
+    messages.success(request, f"Your dissenting view is attached to {escalation.reference}.")
+    return redirect(reverse("cases:escalation-detail", args=[escalation.pk]) + "#dissents")
 
 
 # --- The desk --------------------------------------------------------------------------------
@@ -352,6 +521,7 @@ def escalation_decide(request: HttpRequest, pk: int) -> HttpResponse:
             "escalation": escalation,
             "form": form,
             "rows": rows,
+            "usual_bases": usual_legal_bases(),
             "briefing_url": _briefing_url(escalation),
         },
         status=400 if request.method == "POST" else 200,
@@ -447,7 +617,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 urlpatterns = [
     path("escalations/", escalation_list, name="escalation-list"),
     path("escalations/<int:pk>/", escalation_detail, name="escalation-detail"),
+    path("escalations/<int:pk>/edit/", escalation_edit, name="escalation-edit"),
     path("escalations/<int:pk>/move/", escalation_move, name="escalation-move"),
+    path("escalations/<int:pk>/dissent/", escalation_dissent, name="escalation-dissent"),
     path("escalations/<int:pk>/decide/", escalation_decide, name="escalation-decide"),
     path("situations/<int:pk>/escalate/", escalation_create, name="escalation-create"),
     path("desk/", desk, name="desk"),
