@@ -118,6 +118,26 @@ def test_amina_escalates_bruno_reviews_chen_endorses_and_dara_routes_it_to_the_s
     assert escalation.recommended_routing[0]["legal_basis"] == ARTICLE_99
     screenshot("escalation-05-draft")
 
+    # She edits the draft: the other routing rows are folded under "Add another body".
+    page.get_by_role("link", name="Edit the draft").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Edit the draft {escalation.reference}"
+    )
+    expect(
+        page.get_by_role("group", name="Routing 1").get_by_label("Body", exact=True)
+    ).to_have_value(Body.SECURITY_COUNCIL)
+    expect(page.get_by_role("group", name="Routing 2")).to_be_hidden()
+    page.get_by_text("Add another body").click()
+    expect(page.get_by_role("group", name="Routing 2")).to_be_visible()
+    summary = page.get_by_label("Summary")
+    summary.fill(summary.input_value() + " The vote is in two weeks.")
+    screenshot("escalation-05b-edit")
+    page.get_by_role("button", name="Save the draft").click()
+    expect(page.locator(".messages")).to_contain_text(
+        f"The draft of {escalation.reference} is saved."
+    )
+    expect(page.locator("#summary-heading + p")).to_contain_text("The vote is in two weeks.")
+
     move(page, "Submit for review")
     expect(page.locator(".messages")).to_contain_text(
         f"{escalation.reference} is submitted for review."
@@ -147,6 +167,14 @@ def test_amina_escalates_bruno_reviews_chen_endorses_and_dara_routes_it_to_the_s
     expect(page.locator(".briefing-page__status")).to_contain_text("Working copy")
     screenshot("escalation-08-working-briefing")
     page.get_by_role("link", name="Back to the escalation").click()
+    # Bruno attaches a dissenting view before he marks it reviewed; it travels with the briefing.
+    page.get_by_label("Your dissenting view").fill(
+        "Two of the key signals rest on one source; the level may be high rather than very high."
+    )
+    page.get_by_role("button", name="Attach the dissenting view").click()
+    expect(page.locator(".messages")).to_contain_text("Your dissenting view is attached")
+    expect(page.locator("#dissents")).to_contain_text("Two of the key signals rest on one source")
+    screenshot("escalation-08b-dissent")
     move(
         page, "Mark as reviewed", "The pattern and the sources hold; ready for the Special Adviser."
     )
