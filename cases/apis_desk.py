@@ -59,7 +59,6 @@ from cases.apis_escalations import (
 )
 from cases.models import (
     Body,
-    Briefing,
     BriefingStatus,
     Decision,
     DecisionOutcome,
@@ -73,7 +72,6 @@ from r2p.errors import ApplicationValidationError, ConflictError, ForbiddenError
 from r2p.models import Classification, User
 from r2p.rest import CursorPagination
 from r2p.roles import ROLES_BY_SLUG
-from r2p.services import audit_record
 
 REFERRAL = "referral"
 PDF = "application/pdf"
@@ -627,23 +625,9 @@ class ReferralUpdateApi(APIView):
 # --- Briefings --------------------------------------------------------------------------------
 
 
-def _read(user: User, briefing: Briefing, level: int) -> None:
-    if briefing.classification == Classification.STRICTLY_CONFIDENTIAL:
-        audit_record(
-            action="briefing.read",
-            actor=user,
-            target=briefing,
-            summary={
-                "hash": briefing.content_hash,
-                "level": Classification(level).label,
-            },
-        )
-
-
 def _briefing_pdf(user: User, pk: int) -> HttpResponse:
     escalation, current = briefings.briefing_current(user=user, pk=pk)
     content, level, _ = briefings.briefing_readable(user=user, briefing=current)
-    _read(user, current, level)
     pdf = briefings.briefing_pdf(content, level_label=briefings.level_label_of(level))
     return _pdf_response(pdf, f"briefing-{escalation.reference}.pdf")
 
@@ -699,7 +683,6 @@ class EscalationBriefingApi(_PdfOrJson):
             raise ApplicationValidationError({"format": ["Ask for json or pdf."]})
         escalation, current = briefings.briefing_current(user=request.user, pk=pk)
         content, level, withheld = briefings.briefing_readable(user=request.user, briefing=current)
-        _read(request.user, current, level)
         return Response(
             BriefingSerializer(
                 {

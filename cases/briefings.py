@@ -684,8 +684,18 @@ def briefing_current(*, user: User, pk: object) -> tuple[Escalation, Briefing]:
 def briefing_readable(*, user: User, briefing: Briefing) -> tuple[dict[str, Any], int, int]:
     """The briefing's content as this reader may read it, its level, and how many items were
     withheld: the whole of it when cleared for it, else the version for their clearance (a
-    briefing may cite material above the escalation's own marking)."""
+    briefing may cite material above the escalation's own marking). Every read of a strictly
+    confidential briefing is written to the audit trail here, for the pages and the API alike."""
     if user.clearance >= briefing.classification:
-        return briefing.content, briefing.classification, 0
-    content, withheld = content_for_level(briefing.content, user.clearance)
-    return content, user.clearance, withheld
+        content, level, withheld = briefing.content, briefing.classification, 0
+    else:
+        content, withheld = content_for_level(briefing.content, user.clearance)
+        level = user.clearance
+    if briefing.classification == Classification.STRICTLY_CONFIDENTIAL:
+        audit_record(
+            action="briefing.read",
+            actor=user,
+            target=briefing,
+            summary={"hash": briefing.content_hash, "level": Classification(level).label},
+        )
+    return content, level, withheld

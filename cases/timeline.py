@@ -199,10 +199,12 @@ class Inaction:
     days: int
 
 
-def inaction(*, user: User | None = None, today: date | None = None) -> list[Inaction]:
+def inaction(
+    *, user: User | None = None, today: date | None = None, situation: Situation | None = None
+) -> list[Inaction]:
     """Situations now at high or very high risk whose first approved assessment at high came
     more than INACTION_ALERT_DAYS ago, with no response option adopted since. With `user`,
-    only the situations they may see."""
+    only the situations they may see; with `situation`, only that one."""
     from assessments.models import Assessment, AssessmentStatus, OptionStatus, OptionTransition
 
     today = today or timezone.localdate()
@@ -212,6 +214,8 @@ def inaction(*, user: User | None = None, today: date | None = None) -> list[Ina
     approved = Assessment.objects.filter(situation=OuterRef("pk"), status=AssessmentStatus.APPROVED)
     queryset = Situation.objects.all() if user is None else access.situations_visible(user)
     queryset = queryset.exclude(status="closed")
+    if situation is not None:
+        queryset = queryset.filter(pk=situation.pk)
     rows = queryset.annotate(
         current=Subquery(approved.order_by("-approved_at", "-pk").values("overall_level")[:1]),
         high_since=Subquery(

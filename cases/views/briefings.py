@@ -11,18 +11,10 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from cases import access, briefings
-from cases.models import Briefing, ReleasableBriefing
+from cases.models import ReleasableBriefing
 from cases.views.common import staff_page
 from r2p.errors import ApplicationValidationError, ConflictError, ForbiddenError, NotFoundError
 from r2p.models import Classification, User
-from r2p.services import audit_record
-
-
-def _read(user: User, briefing: Briefing, action: str) -> None:
-    if briefing.classification == Classification.STRICTLY_CONFIDENTIAL:
-        audit_record(
-            action=action, actor=user, target=briefing, summary={"hash": briefing.content_hash}
-        )
 
 
 @staff_page
@@ -32,7 +24,6 @@ def briefing(request: HttpRequest, pk: int) -> HttpResponse:
     # A briefing may cite material above the escalation's marking: a reader cleared below it
     # reads the version for their clearance, with what was left out marked.
     content, level, withheld = briefings.briefing_readable(user=user, briefing=current)
-    _read(user, current, "briefing.read")
     return render(
         request,
         "cases/briefing.html",
@@ -64,7 +55,6 @@ def _pdf(content: dict, label: str, name: str) -> HttpResponse:
 def briefing_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     _, current = briefings.briefing_current(user=request.user, pk=pk)
     content, level, _ = briefings.briefing_readable(user=request.user, briefing=current)
-    _read(request.user, current, "briefing.read")
     label = briefings.level_label_of(level)
     return _pdf(content, label, f"briefing-{content['reference']}")
 

@@ -161,9 +161,7 @@ def _situation_page(
     # Risk, triggers and response options (issue 4), for those whose role reads assessments.
     risk = situation_panels(user, situation)
     line = timeline.situation_timeline(situation=situation, user=user)
-    stalled = next(
-        (item for item in timeline.inaction(user=user) if item.situation.pk == situation.pk), None
-    )
+    stalled = next(iter(timeline.inaction(user=user, situation=situation)), None)
     level = highest(
         situation.classification,
         _linked_ceiling(user, situation),
