@@ -72,6 +72,12 @@ SECTIONS: tuple[Section, ...] = (
         permission="cases.view_releasablebriefing",
     ),
     Section(
+        "Reports",
+        "reports:report-list",
+        "The periodic reports to the General Assembly on the implementation of R2P.",
+        permission="reports.view_report",
+    ),
+    Section(
         "Sources",
         "cases:source-list",
         "Who reports, by pseudonym and reliability grade.",

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from assessments.urls import api_urlpatterns as assessments_api
 from cases.urls import api_urlpatterns as cases_api
 from r2p import apis, views
+from reports.urls import api_urlpatterns as reports_api
 
 api_v1 = [
     path("me/", apis.MeApi.as_view(), name="api-me"),
@@ -15,6 +16,7 @@ api_v1 = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     *cases_api,
     *assessments_api,
+    *reports_api,
 ]
 
 urlpatterns = [
@@ -25,6 +27,7 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit-list"),
     path("", include("cases.urls")),
     path("", include("assessments.urls")),
+    path("", include("reports.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),

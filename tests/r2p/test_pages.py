@@ -12,14 +12,14 @@ from r2p.tasks import audit_chain_verify_task
 pytestmark = pytest.mark.django_db
 
 INTAKE = {"Inbox", "Situations", "Sources", "New signal", "Imports"}
-RISK = {"Portfolio", "Triggers", "Escalations"}
+RISK = {"Portfolio", "Triggers", "Escalations", "Reports"}
 PEOPLE = {
     "analyst": ("Analyst", INTAKE | RISK | {"API"}),
     "senior_analyst": ("Senior Analyst", INTAKE | RISK | {"API"}),
     "special_adviser": ("Special Adviser", {"Situations", "Sources", "API"} | RISK),
     "sg_office": ("SG Office", {"Situations", "Sources", "API", "Desk", "Briefings"} | RISK),
-    "liaison": ("Member-State Liaison", {"API", "Briefings"}),
-    "partner": ("Partner System", {"API"}),
+    "liaison": ("Member-State Liaison", {"API", "Briefings", "Reports"}),
+    "partner": ("Partner System", {"API", "Reports"}),
     "auditor": ("Auditor", {"Audit trail", "API"}),
     "administrator": ("Administrator", {"Audit trail", "Administration", "API"}),
     "outsider": ("No role", {"API"}),
