@@ -1,7 +1,7 @@
 """Benchmark the intake and print ONE line of JSON with the figures and their ratios.
 
     python -m bench.run [--signals N] [--quick] [--reuse] [--database NAME] [--explain]
-                        [--portfolio N] [--only triage,bulk,ucdp,heatmap]
+                        [--portfolio N] [--only triage,bulk,ucdp,heatmap,reports]
 
 Works in its own database (r2p_bench by default) on the server of DATABASE_URL, or on the
 embedded PostgreSQL when DATABASE_URL is unset: it is dropped, created, migrated and seeded with
@@ -39,7 +39,7 @@ QUICK_SIGNALS = 20_000
 FULL_SIGNALS = 1_000_000
 QUICK_PORTFOLIO = 100
 FULL_PORTFOLIO = 1_000
-MEASUREMENTS = ("triage", "bulk", "ucdp", "heatmap")
+MEASUREMENTS = ("triage", "bulk", "ucdp", "heatmap", "reports")
 SEED = 1
 TRIAGE_FILTERS = {"status": "new", "country": "SDN", "category": "violence_against_civilians"}
 PEOPLE = (
@@ -53,6 +53,12 @@ PEOPLE = (
 # signals, so that seed_synthetic never puts her on the teams of its situations: what she sees
 # is the portfolio (through her group's grant) and the PUBLIC situations, nothing else.
 PORTFOLIO_VIEWER = ("bench-hana", "senior-analyst", "STRICTLY_CONFIDENTIAL")
+# Who endorses the report benchmark's escalations and who decides them at the desk; created
+# after the synthetic signals too, so never on a situation's team.
+REPORT_PEOPLE = (
+    ("bench-samir", "special-adviser", "STRICTLY_CONFIDENTIAL"),
+    ("bench-dara", "sg-office", "STRICTLY_CONFIDENTIAL"),
+)
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -289,6 +295,52 @@ def _run(args: argparse.Namespace, name: str, created: bool, media: str) -> int:
         )
         log("portfolio heat map")
         figures.update(measure.heatmap(viewer=viewer, repeats=repeats, explain=args.explain))
+
+    if "reports" in args.only:
+        from bench.portfolio import portfolio_seed
+        from bench.reports import (
+            COMPARED_MINIMUM,
+            COMPARED_MINIMUM_QUICK,
+            ReportFiguresDisagree,
+            reports_measure,
+            reports_rows,
+            reports_seed,
+        )
+        from bench.reports import seed_figures as report_seed_figures
+
+        viewer = _people((PORTFOLIO_VIEWER,))[PORTFOLIO_VIEWER[0]]
+        adviser, desk = _people(REPORT_PEOPLE).values()
+        # The report's situations: the synthetic ones and the portfolio's (seeded as for the
+        # heat map, and only once).
+        portfolio_seed(
+            situations=args.portfolio,
+            seed=SEED,
+            analyst=people["bench-dmitri"],
+            senior=people["bench-bruno"],
+            viewer=viewer,
+            progress=log,
+        )
+        seeded = reports_seed(
+            analyst=people["bench-carla"],
+            analyst2=people["bench-amina"],
+            senior=people["bench-bruno"],
+            adviser=adviser,
+            desk=desk,
+            progress=log,
+        )
+        figures.update(report_seed_figures(seeded, reports_rows()))
+        log("annual report")
+        try:
+            figures.update(
+                reports_measure(
+                    repeats=2 if args.quick else 3,
+                    minimum_share=COMPARED_MINIMUM_QUICK if args.quick else COMPARED_MINIMUM,
+                    explain=args.explain,
+                )
+            )
+        except ReportFiguresDisagree as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            return 3
     print(json.dumps(figures, separators=(",", ":"), default=str), flush=True)
     return 0
 

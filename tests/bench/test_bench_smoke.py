@@ -59,6 +59,36 @@ EXPECTED = {
     "heatmap_meets_target",
 }
 
+# The annual report (bench/reports.py): what was seeded, the check against the hand-written SQL,
+# the two timings and their ratio, and the peak memory of a year and of a month.
+REPORT_EXPECTED = {
+    "report_seed_situations",
+    "report_seed_escalations",
+    "report_seed_transitions",
+    "report_seed_decisions",
+    "report_seed_referrals",
+    "report_seed_referral_updates",
+    "report_seed_options",
+    "report_seed_inaction_alerts",
+    "report_rows_escalation",
+    "report_rows_referral",
+    "report_period_start",
+    "report_period_end",
+    "report_cells",
+    "report_cells_compared",
+    "report_cells_compared_share",
+    "report_figures_agree",
+    "report_seconds",
+    "report_sql_seconds",
+    "report_ratio",
+    "report_ratio_target_max",
+    "report_meets_target",
+    "report_peak_mib",
+    "report_peak_month_mib",
+    "report_memory_growth",
+    "report_steps_ms",
+}
+
 
 def _database_exists(name: str) -> bool:
     with connection.cursor() as cursor:
@@ -118,6 +148,32 @@ def test_a_quick_bench_prints_one_json_line_of_figures_in_its_own_database():
     assert figures["heatmap_selector_ms"] > 0 and figures["heatmap_raw_ms"] > 0
     assert figures["heatmap_ratio_target_max"] == 3.0
     assert "heatmap_notes" not in figures, figures["heatmap_notes"]
+    # The annual report: every situation of the run (10 synthetic, 100 of the portfolio) with
+    # what a report counts, and the report's figures checked equal to the hand-written SQL's
+    # (the bench stops otherwise) before both were timed.
+    assert set(figures) >= REPORT_EXPECTED, REPORT_EXPECTED - set(figures)
+    assert figures["report_seed_situations"] == 110
+    for key in (
+        "report_seed_escalations",
+        "report_seed_transitions",
+        "report_seed_decisions",
+        "report_seed_referrals",
+        "report_seed_referral_updates",
+        "report_seed_options",
+        "report_seed_inaction_alerts",
+    ):
+        assert figures[key] > 0, key
+    assert figures["report_seed_transitions"] > figures["report_seed_escalations"]
+    assert figures["report_figures_agree"] is True
+    assert figures["report_cells"] > 200
+    assert figures["report_cells_compared"] >= 0.8 * figures["report_cells"]
+    assert figures["report_seconds"] > 0 and figures["report_sql_seconds"] > 0
+    assert figures["report_ratio"] == pytest.approx(
+        figures["report_seconds"] / figures["report_sql_seconds"], rel=0.01
+    )
+    assert figures["report_ratio_target_max"] == 2.0
+    assert figures["report_peak_mib"] > 0 and figures["report_peak_month_mib"] > 0
+    assert len(figures["report_steps_ms"]) >= 9
     assert not _database_exists(DATABASE)
 
 
@@ -183,3 +239,55 @@ def test_the_bench_refuses_a_database_that_is_not_a_bench_database():
     assert run.returncode == 2
     assert "must contain 'bench'" in run.stderr
     assert run.stdout == ""
+
+
+@pytest.mark.django_db
+def test_a_reused_bench_database_seeds_the_reports_records_once():
+    database = f"r2p_bench_reports_{SLOT}"
+    common = ["--quick", "--signals", "200", "--database", database, "--portfolio", "20"]
+    try:
+        first = _bench(*common, "--only", "reports")
+        again = _bench(*common, "--only", "reports", "--reuse", "--drop")
+    finally:
+        if _database_exists(database):
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+    # 10 synthetic situations and the 20 of the portfolio, each with its records, once.
+    assert first["report_seed_situations"] == 30
+    assert first["report_rows_escalation"] == first["report_seed_escalations"] > 30
+    assert first["report_rows_referral"] == first["report_seed_referrals"] > 0
+    assert again["report_seed_situations"] == again["report_seed_escalations"] == 0
+    assert again["report_seed_referrals"] == again["report_seed_options"] == 0
+    for key in first:
+        if key.startswith("report_rows_"):
+            assert again[key] == first[key], key
+    # The same data, the same report; checked against the hand-written SQL both times.
+    assert first["report_figures_agree"] is True and again["report_figures_agree"] is True
+    assert again["report_cells_compared"] == first["report_cells_compared"]
+    assert "triage_selector_ms" not in again and "heatmap_rows" not in again
+
+
+@pytest.mark.django_db
+def test_the_reports_check_names_every_figure_the_sql_counts_differently():
+    from datetime import date
+
+    from bench.reports import figures_check, report_periods, script_params, script_run
+    from r2p.models import Classification
+    from reports.figures import figures_compute
+
+    year, _ = report_periods(date(2026, 3, 14))
+    audience = Classification.STRICTLY_CONFIDENTIAL.value
+    report = figures_compute(period=year, audience=audience)
+    raw = script_run(script_params(year, audience))
+    agreed = figures_check(report, raw)
+    assert agreed.differences == [] and agreed.compared == agreed.cells > 200
+
+    # One more escalation endorsed this period, and a body nobody routed to.
+    raw["escalations"][("endorsed", "c")] = (1, None, None)
+    raw["referrals_by_body"][("regional:AU", "p")] = (4, None, None)
+    differences = figures_check(report, raw).differences
+    endorsed = [d for d in differences if d.startswith("escalations / ")]
+    assert len(endorsed) == 1 and endorsed[0].endswith(" / c: 0 != 1"), differences
+    assert any("a row 'Regional arrangement: AU' the report lacks" in d for d in differences)
+    assert "referrals_by_body / Total / p: 0 != 4" in differences
+    assert len(differences) == 3, differences
