@@ -17,8 +17,7 @@ violation or a role's limit is 403; what blocks an approval is listed under `blo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Model, Prefetch, Q, QuerySet
@@ -90,15 +89,16 @@ from cases.apis import (
     ETAG_HEADER,
     IF_MATCH,
     ClassificationField,
-    PreconditionFailed,
     _errors,
     _if_match_version,
+    _optional_version,
     _paths,
+    _stale_is_412,
     etag,
 )
 from cases.models import SignalSituationLink
 from r2p.countries import country_name
-from r2p.errors import ApplicationValidationError, ConflictError, NotFoundError
+from r2p.errors import ApplicationValidationError, NotFoundError
 from r2p.models import User
 from r2p.rest import CursorPagination
 
@@ -148,34 +148,6 @@ def _staff_only(user: User) -> None:
 
 def _current_revision(model: type[Model], pk: int) -> int | None:
     return model.objects.filter(pk=pk).values_list("revision", flat=True).first()
-
-
-@contextmanager
-def _stale_is_412(model: type[Model], pk: int, expected: int | None) -> Iterator[None]:
-    """Services answer a stale revision with ConflictError; when the revision came from
-    If-Match, HTTP says 412. A ConflictError on a current revision (a move the workflow does
-    not allow, an approved version) stays 409."""
-    try:
-        yield
-    except ConflictError as exc:
-        if expected is not None and _current_revision(model, pk) != expected:
-            raise PreconditionFailed(exc.message) from None
-        raise
-
-
-def _optional_revision(
-    request: Request, kind: str, pk: int, body_revision: int | None
-) -> tuple[int | None, bool]:
-    """The revision a write is based on, from If-Match or the body; and whether it came from
-    If-Match (a precondition: 412 when stale) rather than the body (409 when stale)."""
-    if not request.headers.get("If-Match", "").strip():
-        return body_revision, False
-    version = _if_match_version(request, kind, pk)
-    if body_revision is not None and body_revision != version:
-        raise ApplicationValidationError(
-            {"revision": ["It names another version than If-Match; send one of the two."]}
-        )
-    return version, True
 
 
 def _etag_header(assessment_pk: int) -> dict[str, str]:
@@ -406,7 +378,7 @@ class AssessmentDetailApi(APIView):
         expected = _if_match_version(request, ASSESSMENT, assessment.pk)
         data = _validated(self.InputSerializer, request, partial=True)
         _some_change(data)
-        with _stale_is_412(Assessment, assessment.pk, expected):
+        with _stale_is_412(Assessment, assessment.pk, expected, field="revision"):
             services.assessment_update(
                 assessment=assessment, actor=request.user, data=data, revision=expected
             )
@@ -449,7 +421,7 @@ class JudgmentApi(APIView):
         expected = _if_match_version(request, ASSESSMENT, assessment.pk)
         data = _validated(self.InputSerializer, request, partial=True)
         _some_change(data)
-        with _stale_is_412(Assessment, assessment.pk, expected):
+        with _stale_is_412(Assessment, assessment.pk, expected, field="revision"):
             services.judgment_update(
                 judgment=judgment, actor=request.user, data=data, revision=expected
             )
@@ -487,10 +459,12 @@ class EvidenceAddApi(APIView):
         assessment = _writable_assessment(request, pk)
         judgment = _judgment(assessment, number)
         data = _validated(self.InputSerializer, request)
-        expected, precondition = _optional_revision(
-            request, ASSESSMENT, assessment.pk, data.get("revision")
+        expected, precondition = _optional_version(
+            request, ASSESSMENT, assessment.pk, data.get("revision"), field="revision"
         )
-        with _stale_is_412(Assessment, assessment.pk, expected if precondition else None):
+        with _stale_is_412(
+            Assessment, assessment.pk, expected if precondition else None, field="revision"
+        ):
             evidence = services.evidence_add(
                 judgment=judgment,
                 actor=request.user,
@@ -530,8 +504,12 @@ class EvidenceDetailApi(APIView):
             raise NotFoundError()
         assessment = evidence.judgment.assessment
         access.require_writer(request.user, assessment.situation)
-        expected, precondition = _optional_revision(request, ASSESSMENT, assessment.pk, None)
-        with _stale_is_412(Assessment, assessment.pk, expected if precondition else None):
+        expected, precondition = _optional_version(
+            request, ASSESSMENT, assessment.pk, None, field="revision"
+        )
+        with _stale_is_412(
+            Assessment, assessment.pk, expected if precondition else None, field="revision"
+        ):
             services.evidence_remove(evidence=evidence, actor=request.user, revision=expected)
         return Response(status=status.HTTP_204_NO_CONTENT, headers=_etag_header(assessment.pk))
 
@@ -563,10 +541,12 @@ class FlagsAcknowledgeApi(APIView):
         assessment = _writable_assessment(request, pk)
         judgment = _judgment(assessment, number)
         data = _validated(self.InputSerializer, request)
-        expected, precondition = _optional_revision(
-            request, ASSESSMENT, assessment.pk, data.get("revision")
+        expected, precondition = _optional_version(
+            request, ASSESSMENT, assessment.pk, data.get("revision"), field="revision"
         )
-        with _stale_is_412(Assessment, assessment.pk, expected if precondition else None):
+        with _stale_is_412(
+            Assessment, assessment.pk, expected if precondition else None, field="revision"
+        ):
             services.flags_acknowledge(
                 judgment=judgment, actor=request.user, note=data["note"], revision=expected
             )
@@ -578,11 +558,13 @@ class FlagsAcknowledgeApi(APIView):
 
 def _move(request: Request, pk: int, to: str, data: dict[str, Any]) -> Response:
     assessment = access.access_assessment(request.user, pk)
-    expected, precondition = _optional_revision(
-        request, ASSESSMENT, assessment.pk, data.get("revision")
+    expected, precondition = _optional_version(
+        request, ASSESSMENT, assessment.pk, data.get("revision"), field="revision"
     )
     try:
-        with _stale_is_412(Assessment, assessment.pk, expected if precondition else None):
+        with _stale_is_412(
+            Assessment, assessment.pk, expected if precondition else None, field="revision"
+        ):
             services.assessment_transition(
                 assessment=assessment,
                 actor=request.user,
@@ -1167,7 +1149,7 @@ class OptionDetailApi(APIView):
         expected = _if_match_version(request, OPTION, option.pk)
         data = _validated(OptionInputSerializer, request, partial=True)
         _some_change(data)
-        with _stale_is_412(ResponseOption, option.pk, expected):
+        with _stale_is_412(ResponseOption, option.pk, expected, field="revision"):
             services.option_update(option=option, actor=request.user, data=data, revision=expected)
         return _option_response(request.user, option.pk)
 
@@ -1211,10 +1193,12 @@ class OptionTransitionApi(APIView):
         option = access.access_option(request.user, pk)
         access.require_writer(request.user, option.situation)
         data = _validated(self.InputSerializer, request)
-        expected, precondition = _optional_revision(
-            request, OPTION, option.pk, data.get("revision")
+        expected, precondition = _optional_version(
+            request, OPTION, option.pk, data.get("revision"), field="revision"
         )
-        with _stale_is_412(ResponseOption, option.pk, expected if precondition else None):
+        with _stale_is_412(
+            ResponseOption, option.pk, expected if precondition else None, field="revision"
+        ):
             services.option_transition(
                 option=option,
                 actor=request.user,

@@ -17,11 +17,11 @@ import binascii
 import contextlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.urls import path
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -103,6 +103,37 @@ def _if_match_version(request: Request, kind: str, pk: int) -> int:
     raise PreconditionFailed(
         f"If-Match names no version of this {kind}; read it again and send the ETag you get."
     )
+
+
+def _optional_version(
+    request: Request, kind: str, pk: int, body_version: int | None, *, field: str = "version"
+) -> tuple[int | None, bool]:
+    """The version a change is based on, from If-Match or the body's `field`; and whether it
+    came from If-Match (a precondition: 412 when stale) rather than the body (409 when stale)."""
+    if not request.headers.get("If-Match", "").strip():
+        return body_version, False
+    version = _if_match_version(request, kind, pk)
+    if body_version is not None and body_version != version:
+        raise ApplicationValidationError(
+            {field: ["It names another version than If-Match; send one of the two."]}
+        )
+    return version, True
+
+
+@contextlib.contextmanager
+def _stale_is_412(
+    model: type[Model], pk: int, expected: int | None, *, field: str = "version"
+) -> Iterator[None]:
+    """A service answers a stale version with ConflictError; when the version came from
+    If-Match (`expected` given), HTTP says 412. A ConflictError on a current version (a move
+    not allowed from here, an edit of something no longer a draft) stays 409."""
+    try:
+        yield
+    except ConflictError as exc:
+        current = model.objects.filter(pk=pk).values_list(field, flat=True).first()
+        if expected is not None and current != expected:
+            raise PreconditionFailed(exc.message) from None
+        raise
 
 
 # --- Who may call what ------------------------------------------------------------------------

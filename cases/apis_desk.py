@@ -47,14 +47,15 @@ from cases.apis import (
     PreconditionFailed,
     _errors,
     _if_match_version,
+    _optional_version,
     _paths,
+    _stale_is_412,
     etag,
 )
 from cases.apis_escalations import (
+    ESCALATION,
     IF_MATCH_OPTIONAL,
     EscalationSerializer,
-    _optional_version,
-    _stale_is_412,
     escalation_data,
 )
 from cases.models import (
@@ -433,8 +434,10 @@ class EscalationDecideApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         escalation = access.access_escalation(request.user, pk)
         data = _validated(DecisionInputSerializer, request)
-        expected, precondition = _optional_version(request, escalation.pk, data.get("version"))
-        with _stale_is_412(escalation.pk, expected if precondition else None):
+        expected, precondition = _optional_version(
+            request, ESCALATION, escalation.pk, data.get("version")
+        )
+        with _stale_is_412(Escalation, escalation.pk, expected if precondition else None):
             decision = decisions.escalation_decide(
                 escalation=escalation,
                 actor=request.user,

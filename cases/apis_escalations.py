@@ -17,8 +17,6 @@ eyes) is 403; a move that needs reasons and has none is 400.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -49,10 +47,11 @@ from cases.apis import (
     IF_MATCH,
     ClassificationField,
     EnumField,
-    PreconditionFailed,
     _errors,
     _if_match_version,
+    _optional_version,
     _paths,
+    _stale_is_412,
     etag,
 )
 from cases.models import (
@@ -62,7 +61,7 @@ from cases.models import (
     EscalationTransition,
     RegionalArrangement,
 )
-from r2p.errors import ApplicationValidationError, ConflictError
+from r2p.errors import ApplicationValidationError
 from r2p.models import User
 from r2p.rest import CursorPagination
 
@@ -86,38 +85,6 @@ def escalation_status(**kwargs: Any) -> EnumField:
 
 def _username(user: User | None) -> str | None:
     return user.username if user is not None else None
-
-
-def _current_version(pk: int) -> int | None:
-    return Escalation.objects.filter(pk=pk).values_list("version", flat=True).first()
-
-
-@contextmanager
-def _stale_is_412(pk: int, expected: int | None) -> Iterator[None]:
-    """The service answers a stale version with ConflictError; when the version came from
-    If-Match, HTTP says 412. A ConflictError on a current version (a move not allowed from
-    here, an edit of something no longer a draft) stays 409."""
-    try:
-        yield
-    except ConflictError as exc:
-        if expected is not None and _current_version(pk) != expected:
-            raise PreconditionFailed(exc.message) from None
-        raise
-
-
-def _optional_version(
-    request: Request, pk: int, body_version: int | None
-) -> tuple[int | None, bool]:
-    """The version a move is based on, from If-Match or the body; and whether it came from
-    If-Match (a precondition: 412 when stale) rather than the body (409 when stale)."""
-    if not request.headers.get("If-Match", "").strip():
-        return body_version, False
-    version = _if_match_version(request, ESCALATION, pk)
-    if body_version is not None and body_version != version:
-        raise ApplicationValidationError(
-            {"version": ["It names another version than If-Match; send one of the two."]}
-        )
-    return version, True
 
 
 def _validated(
@@ -423,7 +390,7 @@ class EscalationDetailApi(APIView):
         data = _validated(EscalationInputSerializer, request, partial=True)
         if not data:
             raise ApplicationValidationError({"non_field_errors": ["Send a field to change."]})
-        with _stale_is_412(escalation.pk, expected):
+        with _stale_is_412(Escalation, escalation.pk, expected):
             escalations.escalation_update(
                 escalation=escalation, actor=request.user, data=data, version=expected
             )
@@ -508,8 +475,10 @@ class _MoveApi(APIView):
     def move(self, request: Request, pk: int) -> Response:
         escalation = access.access_escalation(request.user, pk)
         data = _validated(self.input_serializer, request)
-        expected, precondition = _optional_version(request, escalation.pk, data.get("version"))
-        with _stale_is_412(escalation.pk, expected if precondition else None):
+        expected, precondition = _optional_version(
+            request, ESCALATION, escalation.pk, data.get("version")
+        )
+        with _stale_is_412(Escalation, escalation.pk, expected if precondition else None):
             escalations.escalation_transition(
                 escalation=escalation,
                 actor=request.user,

@@ -6,6 +6,9 @@ also: ask for a compilation (`POST /api/v1/reports/`, idempotent per period and 
 its progress (`GET /api/v1/reports/{id}/`), write the narrative, move it through review to
 publication, correct and release it. Thin views over reports.services; reports.access decides
 who sees what (404 for anything else).
+
+Versions: a report's ETag names its revision (`"report-12-v4"`), which every change bumps. A
+change sends it back in If-Match (412 when stale) or as `revision` in the body (409 when stale).
 """
 
 from __future__ import annotations
@@ -15,16 +18,16 @@ from typing import Any
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments.serializers import StrictInputSerializer
-from cases.apis import _errors
+from cases.apis import ETAG_HEADER, _errors, _optional_version, _stale_is_412, etag
 from cases.apis_desk import _PdfOrJson
-from r2p.errors import ForbiddenError, NotFoundError
+from r2p.errors import ApplicationValidationError, ForbiddenError, NotFoundError
 from r2p.models import Classification
 from r2p.rest import CursorPagination
 from reports import access, services
@@ -61,7 +64,9 @@ class ReportSerializer(serializers.Serializer):
     audience = serializers.CharField(help_text="PUBLIC, CONFIDENTIAL or STRICTLY CONFIDENTIAL")
     version = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ReportStatus.choices)
-    revision = serializers.IntegerField(help_text="Send it back to change the report.")
+    revision = serializers.IntegerField(
+        help_text="Send it back to change the report (or the ETag in If-Match)."
+    )
     progress = ProgressSerializer()
     published_at = serializers.DateTimeField(allow_null=True)
     content_hash = serializers.CharField(help_text="SHA-256 over the published files' hashes.")
@@ -124,6 +129,37 @@ def report_data(report: Report, *, detail: bool = False) -> dict[str, Any]:
             if frozen
         }
     return data
+
+
+REPORT = "report"
+
+IF_MATCH_OR_REVISION = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "The report's ETag from your last read; 412 when it changed since. Required unless "
+        "`revision` is in the body (409 when stale)."
+    ),
+)
+IF_MATCH_OPTIONAL = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Optional: the report's ETag from your last read; 412 when it changed since. "
+        "Alternatively send `revision` in the body (409 when stale)."
+    ),
+)
+
+
+def _detail_response(report: Report) -> Response:
+    return Response(
+        ReportDetailSerializer(report_data(report, detail=True)).data,
+        headers={"ETag": etag(REPORT, report.pk, report.revision)},
+    )
 
 
 class _ReportApi(APIView):
@@ -214,13 +250,14 @@ class ReportDetailApi(_ReportApi):
         operation_id="reports_retrieve",
         summary="One report: its status, compilation progress, narrative and figures",
         tags=["reports"],
+        parameters=[ETAG_HEADER],
         responses={200: ReportDetailSerializer, **_errors(not_found="Missing or not yours.")},
     )
     def get(self, request: Request, pk: int) -> Response:
         report = access.access_report(request.user, pk)
         if report.is_frozen:
             services.report_read(report=report, actor=request.user, what="api")
-        return Response(ReportDetailSerializer(report_data(report, detail=True)).data)
+        return _detail_response(report)
 
 
 class ReportNarrativeApi(_ReportApi):
@@ -234,20 +271,24 @@ class ReportNarrativeApi(_ReportApi):
         recommendations = serializers.CharField(
             required=False, allow_blank=True, trim_whitespace=False
         )
-        revision = serializers.IntegerField(help_text="The revision you read.")
+        revision = serializers.IntegerField(
+            required=False, help_text="The revision you read, unless If-Match carries the ETag."
+        )
 
     @extend_schema(
         operation_id="reports_narrative_update",
         summary="Write the narrative sections of a draft",
         tags=["reports"],
         request=NarrativeSerializer,
+        parameters=[IF_MATCH_OR_REVISION, ETAG_HEADER],
         responses={
             200: ReportDetailSerializer,
             **_errors(
-                bad_request="A section is not valid.",
+                bad_request="A section is not valid, or no revision was given.",
                 forbidden="Your role cannot edit reports.",
-                conflict="Not a draft, or changed since you read it.",
+                conflict="Not a draft, or changed since the revision you sent.",
                 not_found="Missing or not yours.",
+                precondition_failed="The report changed since the ETag sent in If-Match.",
             ),
         },
     )
@@ -256,11 +297,18 @@ class ReportNarrativeApi(_ReportApi):
         given = self.NarrativeSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
-        revision = data.pop("revision")
-        report = services.report_narrative_update(
-            report=report, actor=request.user, data=data, revision=revision
+        revision, precondition = _optional_version(
+            request, REPORT, report.pk, data.pop("revision", None), field="revision"
         )
-        return Response(ReportDetailSerializer(report_data(report, detail=True)).data)
+        if revision is None:
+            raise ApplicationValidationError(
+                {"revision": ["Give the revision you read, or send the report's ETag in If-Match."]}
+            )
+        with _stale_is_412(Report, report.pk, revision if precondition else None, field="revision"):
+            report = services.report_narrative_update(
+                report=report, actor=request.user, data=data, revision=revision
+            )
+        return _detail_response(report)
 
 
 class ReportMoveApi(_ReportApi):
@@ -273,6 +321,7 @@ class ReportMoveApi(_ReportApi):
         summary="Move a report: submit, return (with a comment), publish, recompile or retry",
         tags=["reports"],
         request=MoveSerializer,
+        parameters=[IF_MATCH_OPTIONAL, ETAG_HEADER],
         responses={
             200: ReportSerializer,
             **_errors(
@@ -280,6 +329,7 @@ class ReportMoveApi(_ReportApi):
                 forbidden="Your role cannot make this move.",
                 conflict="Not allowed from the report's status, or a stale revision.",
                 not_found="Missing or not yours.",
+                precondition_failed="The report changed since the ETag sent in If-Match.",
             ),
         },
     )
@@ -287,14 +337,21 @@ class ReportMoveApi(_ReportApi):
         report = access.access_report(request.user, pk)
         given = self.MoveSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        report = services.report_transition(
-            report=report,
-            actor=request.user,
-            action=action,
-            comment=given.validated_data["comment"],
-            revision=given.validated_data.get("revision"),
+        revision, precondition = _optional_version(
+            request, REPORT, report.pk, given.validated_data.get("revision"), field="revision"
         )
-        return Response(ReportSerializer(report_data(report)).data)
+        with _stale_is_412(Report, report.pk, revision if precondition else None, field="revision"):
+            report = services.report_transition(
+                report=report,
+                actor=request.user,
+                action=action,
+                comment=given.validated_data["comment"],
+                revision=revision,
+            )
+        return Response(
+            ReportSerializer(report_data(report)).data,
+            headers={"ETag": etag(REPORT, report.pk, report.revision)},
+        )
 
 
 class ReportCorrectApi(_ReportApi):

@@ -497,6 +497,62 @@ def test_dara_writes_the_narrative_of_a_draft_with_the_revision_she_read(draft, 
     assert draft.recommendations == ""
 
 
+def test_dara_can_send_the_etag_she_read_in_if_match_instead_of_the_revision(draft, sg_office):
+    client = client_for(sg_office)
+    read = client.get(url("api-report-detail", draft.pk))
+    assert read["ETag"] == f'"report-{draft.pk}-v{draft.revision}"'
+    path = url("api-report-narrative", draft.pk)
+
+    written = client.patch(
+        path, {"executive_summary": "Sooner."}, format="json", HTTP_IF_MATCH=read["ETag"]
+    )
+    assert written.status_code == 200, written.content
+    assert written["ETag"] == f'"report-{draft.pk}-v{draft.revision + 1}"'
+    assert written.json()["revision"] == draft.revision + 1
+
+    # Her first read is stale now: HTTP says 412 and nothing is written.
+    stale = client.patch(
+        path, {"recommendations": "Fund it."}, format="json", HTTP_IF_MATCH=read["ETag"]
+    )
+    assert stale.status_code == 412, stale.content
+    assert "changed since you read it" in stale.json()["error"]["message"]
+    # An ETag of another report, or a body naming another revision, is refused as well.
+    other = client.patch(
+        path, {"recommendations": "x"}, format="json", HTTP_IF_MATCH='"report-999999-v1"'
+    )
+    assert other.status_code == 412
+    both = client.patch(
+        path,
+        {"recommendations": "x", "revision": draft.revision},
+        format="json",
+        HTTP_IF_MATCH=written["ETag"],
+    )
+    assert both.status_code == 400 and set(fields(both)) == {"revision"}
+    draft.refresh_from_db()
+    assert (draft.executive_summary, draft.recommendations) == ("Sooner.", "")
+
+
+def test_a_move_with_a_stale_etag_is_412_and_with_the_current_one_goes_ahead(draft, sg_office):
+    services.report_narrative_update(report=draft, actor=sg_office, data=NARRATIVE)
+    draft.refresh_from_db()
+    client = client_for(sg_office)
+    current = f'"report-{draft.pk}-v{draft.revision}"'
+    stale = f'"report-{draft.pk}-v{draft.revision - 1}"'
+    submit = url("api-report-move", draft.pk, "submit")
+
+    assert client.post(submit, {}, format="json", HTTP_IF_MATCH=stale).status_code == 412
+    draft.refresh_from_db()
+    assert draft.status == S.DRAFT
+    # A move the status does not allow stays a conflict, even on the current revision.
+    publish = url("api-report-move", draft.pk, "publish")
+    assert client.post(publish, {}, format="json", HTTP_IF_MATCH=current).status_code == 409
+
+    submitted = client.post(submit, {}, format="json", HTTP_IF_MATCH=current)
+    assert submitted.status_code == 200, submitted.content
+    assert submitted.json()["status"] == "in_review"
+    assert submitted["ETag"] == f'"report-{draft.pk}-v{submitted.json()["revision"]}"'
+
+
 def test_a_narrative_change_names_unknown_and_missing_fields(draft, sg_office):
     client = client_for(sg_office)
     path = url("api-report-narrative", draft.pk)
