@@ -90,13 +90,14 @@ WHERE (s.reference LIKE 'SIT-Y%%' OR s.reference LIKE 'SIT-P%%')
       WHERE e.situation_id = s.id AND e.reference LIKE 'ESC-B%%')
 """
 
-# Opened when said; a closed situation closed (last changed) at some point since.
+# Opened when said; a closed situation closed at some point since (and, like any record,
+# perhaps edited after that: its updated_at is left as it is).
 SITUATIONS_OPEN_SQL = """
 UPDATE cases_situation s
 SET created_at = r.opened,
-    updated_at = CASE WHEN s.status = 'closed'
-                      THEN r.opened + (0.3 + 0.7 * pg_temp.u('sc', s.id)) * (%(now)s - r.opened)
-                      ELSE s.updated_at END
+    closed_at = CASE WHEN s.status = 'closed'
+                     THEN r.opened + (0.3 + 0.7 * pg_temp.u('sc', s.id)) * (%(now)s - r.opened)
+                     END
 FROM rs_sit r WHERE r.id = s.id
 """
 
@@ -564,7 +565,7 @@ REPORT_SQL: tuple[tuple[str, str], ...] = (
         monitored AS (
             SELECT w.col, s.id, s.regions
             FROM cases_situation s
-            JOIN win w ON s.created_at < w.hi AND (s.status <> 'closed' OR s.updated_at >= w.lo)
+            JOIN win w ON s.created_at < w.hi AND (s.status <> 'closed' OR s.closed_at >= w.lo)
             WHERE s.classification <= %(aud)s
         )
         SELECT 'situations_monitored', 'all', col, count(*), NULL::float, NULL::float
@@ -586,7 +587,7 @@ REPORT_SQL: tuple[tuple[str, str], ...] = (
         open_then AS (
             SELECT m.col, m.at, s.id
             FROM cases_situation s
-            JOIN moments m ON s.created_at < m.at AND (s.status <> 'closed' OR s.updated_at >= m.at)
+            JOIN moments m ON s.created_at < m.at AND (s.status <> 'closed' OR s.closed_at >= m.at)
             WHERE s.classification <= %(aud)s
         ),
         latest AS (

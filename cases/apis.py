@@ -1197,6 +1197,9 @@ class SituationOutputSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was closed; null while it is monitored."
+    )
 
 
 @extend_schema_serializer(component_name="SituationPage")

@@ -151,6 +151,9 @@ class Situation(Classified):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set by the service when the situation is closed, emptied when it is reopened: the reports
+    # count a situation as monitored until it was closed, whatever was edited afterwards.
+    closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -269,6 +269,7 @@ def situation_create(
             summary=summary.strip(),
             classification=level,
             status=status,
+            closed_at=timezone.now() if status == MonitoringStatus.CLOSED else None,
             lead_analyst=lead,
         )
         audit_record(
@@ -336,6 +337,10 @@ def situation_update(
                 "reload it and apply your changes again."
             )
         changed = [f for f, v in clean.items() if getattr(locked, f) != v]
+        if "status" in changed:
+            # When it was closed, for the reports' "monitored" counts; reopening empties it.
+            closing = clean["status"] == MonitoringStatus.CLOSED
+            locked.closed_at = timezone.now() if closing else None
         for field, value in clean.items():
             setattr(locked, field, value)
         locked.version += 1

@@ -262,10 +262,13 @@ def _rows(sql: str, params: dict[str, Any]) -> list[tuple]:
 
 # Periods as a VALUES list, so one scan serves both.
 PERIODS_SQL = "(VALUES ('c', %(cs)s::timestamptz, %(ce)s::timestamptz), ('p', %(ps)s, %(cs)s))"
+# When a closed situation was closed: closed_at, which the services set (a row written
+# around them without it falls back to its last change).
+CLOSED_AT_SQL = "coalesce(s.closed_at, s.updated_at)"
 # A situation is monitored at some time in [lo, hi) if it was opened before hi and not closed
-# before lo (a closed situation counts until its last change).
+# before lo.
 MONITORED_SQL = (
-    "s.created_at < p.hi AND NOT (s.status = 'closed' AND s.updated_at < p.lo)"
+    f"s.created_at < p.hi AND NOT (s.status = 'closed' AND {CLOSED_AT_SQL} < p.lo)"
     " AND s.classification <= %(aud)s"
 )
 
@@ -316,7 +319,7 @@ def situations_by_risk(scope: Scope) -> Table:
     latest approved assessment before that moment."""
     params = scope.params
     rows = _rows(
-        """
+        f"""
         SELECT b.k, coalesce(a.overall_level, 0) AS level, count(*),
                count(*) FILTER (WHERE s.classification > 0 OR a.classification > 0)
         FROM cases_situation s
@@ -328,7 +331,7 @@ def situations_by_risk(scope: Scope) -> Table:
               AND x.classification <= %(aud)s
             ORDER BY x.approved_at DESC, x.id DESC LIMIT 1
         ) a ON true
-        WHERE s.created_at < b.at AND NOT (s.status = 'closed' AND s.updated_at < b.at)
+        WHERE s.created_at < b.at AND NOT (s.status = 'closed' AND {CLOSED_AT_SQL} < b.at)
           AND s.classification <= %(aud)s
         GROUP BY b.k, level
         """,

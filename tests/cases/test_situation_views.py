@@ -271,6 +271,38 @@ def test_an_edit_is_saved_with_a_new_version_and_audited(client, analyst, situat
     assert {"countries", "status"} <= set(event.summary["changed"])
 
 
+def test_closing_a_situation_records_when_and_a_later_edit_keeps_that_date(
+    client, analyst, situation
+):
+    assert situation.closed_at is None
+    client.force_login(analyst)
+    url = reverse("cases:situation-edit", args=[situation.pk])
+    assert client.post(url, edit_form(situation, status="closed")).status_code == 302
+    situation.refresh_from_db()
+    closed_at = situation.closed_at
+    assert situation.status == "closed" and closed_at is not None
+    page = page_of(client.get(reverse("cases:situation-detail", args=[situation.pk])))
+    assert f'status--closed">Closed since <time datetime="{closed_at.isoformat()}"' in page
+
+    # Amina corrects the summary weeks later: the situation was still closed on that date.
+    services.situation_update(
+        situation=situation, actor=analyst, expected_version=None, summary="Corrected."
+    )
+    situation.refresh_from_db()
+    assert situation.closed_at == closed_at and situation.updated_at > closed_at
+
+    # Reopened, it is monitored again and has no closing date.
+    services.situation_update(
+        situation=situation, actor=analyst, expected_version=None, status="active"
+    )
+    situation.refresh_from_db()
+    assert situation.closed_at is None
+    opened_closed = services.situation_create(
+        created_by=analyst, title="Archived", countries=["NER"], status="closed"
+    )
+    assert opened_closed.closed_at is not None
+
+
 def test_a_stale_save_says_someone_else_saved_first_and_keeps_the_input(client, analyst, situation):
     form = edit_form(situation, title="Central Sahel and Liptako-Gourma")
     services.situation_update(

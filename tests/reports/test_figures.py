@@ -81,6 +81,9 @@ def t(month: int, day: int, hour: int = 0, minute: int = 0, year: int = 2026) ->
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
+EDITED_AFTER_CLOSING = t(11, 1)
+
+
 # --- Planting records ---------------------------------------------------------------------------
 
 # The statuses an escalation passes through, by action (return and withdraw leave from anywhere).
@@ -126,8 +129,12 @@ class Planter:
             classification=classification,
             status="closed" if closed else "active",
         )
+        # A closed situation was edited again after it was closed (on 1 Nov 2026): the reports
+        # go by when it was closed, not by its last change.
         Situation.objects.filter(pk=situation.pk).update(
-            created_at=created, updated_at=closed or created
+            created_at=created,
+            closed_at=closed,
+            updated_at=EDITED_AFTER_CLOSING if closed else created,
         )
         self.made[name] = situation
         return situation
