@@ -1253,8 +1253,9 @@ def import_job_errors(job: ImportJob, *, limit: int | None = None) -> QuerySet[I
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> Any:
-    # A spreadsheet would run a cell that starts like a formula; a leading quote stops it.
+def spreadsheet_cell(value: Any) -> Any:
+    """A text that a spreadsheet would run as a formula (it starts with =, +, -, @ or a control
+    character) gets a leading quote, which stops it; anything else is returned as it is."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
@@ -1271,7 +1272,7 @@ def import_job_errors_csv(job: ImportJob) -> Iterator[str]:
     ):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([row, _cell(column), _cell(problem)])
+        writer.writerow([row, spreadsheet_cell(column), spreadsheet_cell(problem)])
         yield buffer.getvalue()
 
 

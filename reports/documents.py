@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cases.briefings import page_marking_css
+from cases.importers import spreadsheet_cell
 from r2p.models import Classification
 from reports.charts import bar_chart
 from reports.models import NARRATIVE_SECTIONS, Report
@@ -199,7 +200,15 @@ def annex_csv(report: Report) -> str:
     )
     writer.writeheader()
     for row in annex_rows(report):
-        writer.writerow({**row, "value": "" if row["value"] is None else row["value"]})
+        # A row's label can come from a record (a regional arrangement's name): never a formula
+        # when the annex is opened in a spreadsheet. The other columns are the report's own.
+        writer.writerow(
+            {
+                **row,
+                "row": spreadsheet_cell(row["row"]),
+                "value": "" if row["value"] is None else row["value"],
+            }
+        )
     return buffer.getvalue()
 
 

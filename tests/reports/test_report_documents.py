@@ -139,3 +139,21 @@ def test_a_suppressed_figure_is_words_in_the_annex_never_a_number(sg_office):
     assert rows and all(r["value"] is None for r in rows)
     text = documents.annex_csv(report)
     assert f",,{FEWER_THAN}" in text
+
+
+def test_a_row_label_that_looks_like_a_formula_is_quoted_in_the_csv_annex(sg_office):
+    # A regional arrangement named by an administrator ends up as a row label; a spreadsheet
+    # opening the annex must show it, not run it.
+    report = published(sg_office)
+    tables = report.figures["tables"]
+    counts = next(t for t in tables if t["kind"] != "duration")
+    label = '=HYPERLINK("http://evil.example","x")'
+    counts["rows"].append(
+        {"label": label, "cells": [{"value": 0, "text": "0"}] * len(counts["columns"])}
+    )
+    report.figures = {**report.figures, "tables": tables}
+    rows = list(csv.DictReader(io.StringIO(documents.annex_csv(report))))
+    assert [r["row"] for r in rows if "HYPERLINK" in r["row"]] == ["'" + label] * len(
+        counts["columns"]
+    )
+    assert not any(r["row"].startswith(("=", "+", "@")) for r in rows)
