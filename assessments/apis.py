@@ -95,6 +95,7 @@ from cases.apis import (
     _paths,
     _stale_is_412,
     etag,
+    if_match_optional,
 )
 from cases.models import SignalSituationLink
 from r2p.countries import country_name
@@ -107,16 +108,7 @@ from r2p.rest import CursorPagination
 ASSESSMENT = "assessment"
 OPTION = "response-option"
 
-IF_MATCH_OPTIONAL = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description=(
-        "Optional: the ETag from your last read; 412 when the record changed since. "
-        "Alternatively send `revision` in the body (409 when stale)."
-    ),
-)
+IF_MATCH_OPTIONAL = if_match_optional("revision")
 IF_MATCH_DELETE = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,

@@ -294,6 +294,22 @@ IF_MATCH = OpenApiParameter(
     required=True,
     description="The ETag from your last read of the record.",
 )
+
+
+def if_match_optional(field: str) -> OpenApiParameter:
+    """If-Match for a change that may instead name its version in the body's `field`."""
+    return OpenApiParameter(
+        "If-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        required=False,
+        description=(
+            "Optional: the ETag from your last read; 412 when the record changed since. "
+            f"Alternatively send `{field}` in the body (409 when stale)."
+        ),
+    )
+
+
 IDEMPOTENCY_KEY = OpenApiParameter(
     IDEMPOTENCY_HEADER,
     OpenApiTypes.STR,

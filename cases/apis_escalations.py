@@ -20,9 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -53,6 +51,7 @@ from cases.apis import (
     _paths,
     _stale_is_412,
     etag,
+    if_match_optional,
 )
 from cases.models import (
     Body,
@@ -67,16 +66,7 @@ from r2p.rest import CursorPagination
 
 ESCALATION = "escalation"
 
-IF_MATCH_OPTIONAL = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description=(
-        "Optional: the escalation's ETag from your last read; 412 when it changed since. "
-        "Alternatively send `version` in the body (409 when stale)."
-    ),
-)
+IF_MATCH_OPTIONAL = if_match_optional("version")
 
 
 def escalation_status(**kwargs: Any) -> EnumField:

@@ -25,7 +25,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments.serializers import StrictInputSerializer
-from cases.apis import ETAG_HEADER, _errors, _optional_version, _stale_is_412, etag
+from cases.apis import (
+    ETAG_HEADER,
+    _errors,
+    _optional_version,
+    _stale_is_412,
+    etag,
+    if_match_optional,
+)
 from cases.apis_desk import _PdfOrJson
 from r2p.errors import ApplicationValidationError, ForbiddenError, NotFoundError
 from r2p.models import Classification
@@ -143,16 +150,7 @@ IF_MATCH_OR_REVISION = OpenApiParameter(
         "`revision` is in the body (409 when stale)."
     ),
 )
-IF_MATCH_OPTIONAL = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description=(
-        "Optional: the report's ETag from your last read; 412 when it changed since. "
-        "Alternatively send `revision` in the body (409 when stale)."
-    ),
-)
+IF_MATCH_OPTIONAL = if_match_optional("revision")
 
 
 def _detail_response(report: Report) -> Response:
