@@ -37,7 +37,7 @@ from cases.apis_desk import _PdfOrJson
 from r2p.errors import ApplicationValidationError, ForbiddenError, NotFoundError
 from r2p.models import Classification
 from r2p.rest import CursorPagination
-from reports import access, services
+from reports import access, documents, services
 from reports.models import NARRATIVE_SECTIONS, Report, ReportKind, ReportStatus
 from reports.selectors import report_list, report_progress
 
@@ -422,21 +422,7 @@ class _FileApi(_PdfOrJson, _ReportApi):
 
     def frozen(self, request: Request, pk: int, what: str) -> Report:
         report = access.access_report(request.user, pk)
-        if not report.is_frozen:
-            raise NotFoundError("The report is not published yet.")
-        services.report_read(report=report, actor=request.user, what=what)
-        return report
-
-
-def _file(content: bytes | str, content_type: str, report: Report, extension: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    name = report.reference.replace("/", "-")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
-    response["X-Content-SHA256"] = getattr(
-        report,
-        {"pdf": "pdf_sha256", "csv": "annex_csv_sha256", "json": "annex_json_sha256"}[extension],
-    )
-    return response
+        return services.report_file_read(report=report, actor=request.user, what=what)
 
 
 class ReportAnnexApi(_FileApi):
@@ -453,7 +439,7 @@ class ReportAnnexApi(_FileApi):
     def get(self, request: Request, pk: int) -> HttpResponse:
         report = self.frozen(request, pk, "annex.json")
         # The stored text, not a re-serialisation: its SHA-256 is the published one.
-        return _file(report.annex_json, "application/json; charset=utf-8", report, "json")
+        return documents.frozen_download(report, "json")
 
 
 class ReportAnnexCsvApi(_FileApi):
@@ -468,7 +454,7 @@ class ReportAnnexCsvApi(_FileApi):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         report = self.frozen(request, pk, "annex.csv")
-        return _file(report.annex_csv, "text/csv; charset=utf-8", report, "csv")
+        return documents.frozen_download(report, "csv")
 
 
 class ReportPdfApi(_FileApi):
@@ -483,4 +469,4 @@ class ReportPdfApi(_FileApi):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         report = self.frozen(request, pk, "pdf")
-        return _file(bytes(report.pdf), "application/pdf", report, "pdf")
+        return documents.frozen_download(report, "pdf")

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from django.contrib.staticfiles import finders
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -223,3 +224,35 @@ def report_freeze(report: Report) -> dict[str, Any]:
         "annex_csv": annex_csv(report),
         "annex_json": annex_json(report),
     }
+
+
+# The frozen files a published report is downloaded as: the stored field, its type, its hash.
+FROZEN_FILES = {
+    "pdf": ("pdf", "application/pdf", "pdf_sha256"),
+    "csv": ("annex_csv", "text/csv; charset=utf-8", "annex_csv_sha256"),
+    "json": ("annex_json", "application/json; charset=utf-8", "annex_json_sha256"),
+}
+
+
+def download(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def download_name(report: Report, extension: str) -> str:
+    return report.reference.replace("/", "-") + f".{extension}"
+
+
+def frozen_download(report: Report, extension: str) -> HttpResponse:
+    """A published report's stored file exactly as frozen (never made again), as an attachment
+    named after its reference, with its published SHA-256 in X-Content-SHA256."""
+    field, content_type, digest = FROZEN_FILES[extension]
+    content = getattr(report, field)
+    response = download(
+        bytes(content) if extension == "pdf" else content,
+        content_type,
+        download_name(report, extension),
+    )
+    response["X-Content-SHA256"] = getattr(report, digest)
+    return response

@@ -559,6 +559,15 @@ def report_release(*, report: Report, actor: User, member_states: list[str]) -> 
     return created
 
 
+def report_file_read(*, report: Report, actor: User, what: str) -> Report:
+    """A frozen file (the PDF, an annex) of a published report, its read audited; a report not
+    published yet has none (NotFoundError)."""
+    if not report.is_frozen:
+        raise NotFoundError("The report is not published yet.")
+    report_read(report=report, actor=actor, what=what)
+    return report
+
+
 def report_read(*, report: Report, actor: User, what: str) -> None:
     """Write a read of a published report (page, PDF, annex) to the audit trail."""
     audit_record(

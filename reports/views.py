@@ -263,29 +263,19 @@ def report_release(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reports:report-detail", pk=report.pk)
 
 
-def _download(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _filename(report: Report, extension: str) -> str:
-    return report.reference.replace("/", "-") + f".{extension}"
-
-
 @report_page
 @require_GET
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The frozen PDF of a published report; for drafters, a preview made now of a draft."""
     report = access.access_report(request.user, pk)
     if report.is_frozen:
-        services.report_read(report=report, actor=request.user, what="pdf")
-        return _download(bytes(report.pdf), "application/pdf", _filename(report, "pdf"))
+        services.report_file_read(report=report, actor=request.user, what="pdf")
+        return documents.frozen_download(report, "pdf")
     if not report.figures:
         raise Http404
     preview = documents.report_pdf(report, documents.report_body_html(report))
-    name = _filename(report, f"draft-{timezone.now():%Y%m%d%H%M}.pdf")
-    return _download(preview, "application/pdf", name)
+    name = documents.download_name(report, f"draft-{timezone.now():%Y%m%d%H%M}.pdf")
+    return documents.download(preview, "application/pdf", name)
 
 
 @report_page
@@ -293,11 +283,5 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def report_annex(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
     """The data annex of a published report, exactly as frozen."""
     report = access.access_report(request.user, pk)
-    if not report.is_frozen:
-        raise Http404
-    services.report_read(report=report, actor=request.user, what=f"annex.{extension}")
-    if extension == "csv":
-        return _download(report.annex_csv, "text/csv; charset=utf-8", _filename(report, "csv"))
-    return _download(
-        report.annex_json, "application/json; charset=utf-8", _filename(report, "json")
-    )
+    services.report_file_read(report=report, actor=request.user, what=f"annex.{extension}")
+    return documents.frozen_download(report, extension)
