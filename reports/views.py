@@ -113,10 +113,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         body = report.html
     elif report.figures:
         body = documents.report_body_html(report)
-    can_compile = user.has_perm("reports.compile_report")
-    can_publish = user.has_perm("reports.publish_report")
     narrative = None
-    if report.status == ReportStatus.DRAFT and can_compile:
+    if report.status == ReportStatus.DRAFT and user.has_perm("reports.compile_report"):
         narrative = NarrativeForm(
             initial={"revision": report.revision}
             | {name: getattr(report, name) for name, _ in NARRATIVE_SECTIONS}
@@ -124,30 +122,26 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reports/report_detail.html",
-        _detail_context(request, report, body, narrative, can_compile, can_publish),
+        _detail_context(request, report, body, narrative),
     )
 
 
 def _detail_context(
-    request: HttpRequest,
-    report: Report,
-    body: str,
-    narrative: NarrativeForm | None,
-    can_compile: bool,
-    can_publish: bool,
+    request: HttpRequest, report: Report, body: str, narrative: NarrativeForm | None
 ) -> dict[str, Any]:
+    user = request.user
+    reads_drafts = access.can_read_drafts(user)
+    can_publish = user.has_perm("reports.publish_report")
     return {
         "report": report,
         "body": body,
         "narrative": narrative,
         "progress": report_progress(report),
         "page_classification": report.audience,
-        "can_compile": can_compile,
+        "can_compile": user.has_perm("reports.compile_report"),
         "can_publish": can_publish,
-        "reads_drafts": access.can_read_drafts(request.user),
-        "transitions": list(report.transitions.select_related("actor"))
-        if access.can_read_drafts(request.user)
-        else [],
+        "reads_drafts": reads_drafts,
+        "transitions": list(report.transitions.select_related("actor")) if reads_drafts else [],
         "releases": list(report.releases.all()) if can_publish else [],
         "superseded_by": getattr(report, "superseded_by", None)
         if report.status == ReportStatus.SUPERSEDED
@@ -193,7 +187,7 @@ def report_narrative(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reports/report_detail.html",
-        _detail_context(request, report, body, form, True, user.has_perm("reports.publish_report")),
+        _detail_context(request, report, body, form),
         status=400,
     )
 
